@@ -13,7 +13,7 @@ internal sealed unsafe class DemoAddressSpace : IDisposable
     private const ulong P = X86Entry.Present, W = X86Entry.Writable, U = X86Entry.User, A = X86Entry.Accessed,
         D = X86Entry.Dirty, G = X86Entry.Global, NX = X86Entry.NoExecute, PCD = X86Entry.CacheDisable, PWT = X86Entry.WriteThrough;
 
-    private readonly SimulatedMemory _memory = new(1 << 20);
+    private readonly SimulatedMemory _memory = new(1 << 20, start: 0x10_0000); // tables from 1 MiB up, as a kernel would place them
 
     public DemoAddressSpace()
     {

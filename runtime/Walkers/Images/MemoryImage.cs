@@ -31,7 +31,7 @@ public sealed class MemoryImageOptions
 /// uncompressed (memory-mapped copy-on-write, never copied) or zstd-compressed (decompressed once into
 /// native memory). <see cref="Memory"/> is what the walkers read; it is valid until <see cref="Dispose"/>.
 /// </summary>
-public sealed unsafe class MemoryImage : IDisposable
+public sealed unsafe partial class MemoryImage : IDisposable
 {
     private MemoryMappedFile? _mappedFile;
     private MemoryMappedViewAccessor? _view;
@@ -147,12 +147,13 @@ public sealed unsafe class MemoryImage : IDisposable
         byte* buffer;
         try
         {
-            buffer = (byte*)NativeMemory.Alloc((nuint)bound);
+            buffer = (byte*)NativeMemory.AlignedAlloc((nuint)bound, HugePageSize);
         }
         catch (OutOfMemoryException e)
         {
             throw new ImageFormatException($"{Path}: the zstd stream claims {bound} bytes, which cannot be allocated", e);
         }
+        AdviseHugePages(buffer, (nuint)bound);
         nuint written;
         try
         {
@@ -160,7 +161,7 @@ public sealed unsafe class MemoryImage : IDisposable
         }
         catch (ImageFormatException e)
         {
-            NativeMemory.Free(buffer);
+            NativeMemory.AlignedFree(buffer);
             throw new ImageFormatException($"{Path}: {e.Message}", e);
         }
         // The compressed file is no longer needed: the image lives in the native buffer.
@@ -202,6 +203,29 @@ public sealed unsafe class MemoryImage : IDisposable
         }
     }
 
+    private const int HugePageSize = 2 << 20;
+
+    /// <summary>
+    /// Asks Linux for transparent huge pages on the decompression buffer: a 128 MiB image then faults in 64
+    /// times instead of 32768, which is most of the system time of a decompression. Only advice; failure is fine.
+    /// </summary>
+    private static void AdviseHugePages(byte* buffer, nuint length)
+    {
+        if (!OperatingSystem.IsLinux() || length < HugePageSize)
+            return;
+        const int MadviseHugePage = 14; // MADV_HUGEPAGE
+        try
+        {
+            _ = Madvise(buffer, length & ~(nuint)(HugePageSize - 1), MadviseHugePage);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "madvise")]
+    private static partial int Madvise(void* address, nuint length, int advice);
+
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 
     private void ReleaseMapping()
@@ -222,7 +246,7 @@ public sealed unsafe class MemoryImage : IDisposable
         ReleaseMapping();
         if (_decompressed is not null)
         {
-            NativeMemory.Free(_decompressed);
+            NativeMemory.AlignedFree(_decompressed);
             _decompressed = null;
         }
         Data = null;
