@@ -1,0 +1,162 @@
+using System;
+using System.Collections.Generic;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Walkers;
+
+public static unsafe partial class PageTables<TLayout, TEntry>
+{
+    /// <summary>
+    /// The present leaves in [from, to] (inclusive, canonical), in ascending order, merged into runs.
+    /// Without <paramref name="byProtection"/>: entries at the same level, contiguous virtually and physically,
+    /// with equal flags, form one run. With it: virtually contiguous pages with the same effective protection
+    /// form one run whatever their frames and sizes (QEMU <c>info mem</c>, Linux ptdump).
+    /// </summary>
+    public static List<Mapping> Mappings<TMemory>(TMemory memory, ulong root, ulong from, ulong to, ProtectionRule? byProtection = null)
+        where TMemory : struct, IPhysicalMemory
+    {
+        var visitor = new MappingsVisitor(new List<Mapping>(), byProtection);
+        TLayout.Walk(memory, root, from, to, ref visitor);
+        visitor.Finish();
+        return visitor.Runs;
+    }
+
+    [InlineArray(8)]
+    private struct PerLevel
+    {
+        private ulong _element;
+    }
+
+    private struct MappingsVisitor : IPageTableVisitor<TEntry>
+    {
+        public readonly List<Mapping> Runs;
+        private readonly bool _byProtection;
+        private readonly ProtectionRule _rule;
+        // Per level: what the table entries above it contribute to the effective protection.
+        private PerLevel _allLevels;
+        private PerLevel _anyLevel;
+        private Mapping _run;
+
+        public MappingsVisitor(List<Mapping> runs, ProtectionRule? byProtection)
+        {
+            Runs = runs;
+            _byProtection = byProtection.HasValue;
+            _rule = byProtection.GetValueOrDefault();
+            _allLevels[TLayout.Levels] = ulong.MaxValue;
+            _anyLevel[TLayout.Levels] = 0;
+        }
+
+        public int Visit(ulong va, int level, bool isLeaf, TEntry* entry)
+        {
+            ulong value = Read(entry);
+            if (!isLeaf)
+            {
+                if (_byProtection)
+                {
+                    _allLevels[level - 1] = _allLevels[level] & (value | ~_rule.AllLevels);
+                    _anyLevel[level - 1] = _anyLevel[level] | (value & _rule.AnyLevel);
+                }
+                return 0;
+            }
+            if (!TLayout.IsPresent(value))
+                return 0;
+            ulong size = TLayout.PageSize(level);
+            ulong pa = TLayout.EntryAddress(value) & ~(size - 1);
+            bool follows = _run.Size != 0 && _run.VirtualAddress + _run.Size == va;
+            if (_byProtection)
+            {
+                ulong protection = ((value & _allLevels[level]) | _anyLevel[level]) & _rule.Mask;
+                if (follows && _run.Flags == protection)
+                {
+                    _run = _run with { Size = _run.Size + size };
+                    return 0;
+                }
+                Start(new Mapping(va, pa, size, protection, level));
+                return 0;
+            }
+            ulong flags = value & ~TLayout.AddressMask;
+            if (follows && _run.Level == level && _run.Flags == flags && _run.PhysicalAddress + _run.Size == pa)
+            {
+                _run = _run with { Size = _run.Size + size };
+                return 0;
+            }
+            Start(new Mapping(va, pa, size, flags, level));
+            return 0;
+        }
+
+        private void Start(Mapping run)
+        {
+            Finish();
+            _run = run;
+        }
+
+        public void Finish()
+        {
+            if (_run.Size != 0)
+                Runs.Add(_run);
+            _run = default;
+        }
+    }
+
+    /// <summary>
+    /// Translates every address of <paramref name="virtualAddresses"/> into <paramref name="physicalAddresses"/>
+    /// (<see cref="NotMapped"/> where it is not mapped) and returns how many were mapped. The tables found
+    /// for one address are kept: the next address starts at the lowest of them that covers it, so
+    /// neighbouring addresses cost one or two entry reads instead of a walk from the root.
+    /// </summary>
+    public static int TranslateMany<TMemory>(TMemory memory, ulong root, ReadOnlySpan<ulong> virtualAddresses, Span<ulong> physicalAddresses)
+        where TMemory : struct, IPhysicalMemory
+    {
+        if (physicalAddresses.Length < virtualAddresses.Length)
+            throw new ArgumentException("The output span is shorter than the input span.", nameof(physicalAddresses));
+        int top = TLayout.Levels;
+        var rootTable = (TEntry*)memory.At(root, TLayout.TableBytes(top));
+        if (rootTable == null)
+        {
+            physicalAddresses[..virtualAddresses.Length].Fill(NotMapped);
+            return 0;
+        }
+        // tables[l]: the level-l table last descended into; tags[l]: the va >> (bits above that table's span), its identity.
+        PerLevel tables = default;
+        PerLevel tags = default;
+        int mapped = 0;
+        for (int i = 0; i < virtualAddresses.Length; i++)
+        {
+            ulong va = virtualAddresses[i];
+            ulong pa = NotMapped;
+            if (TLayout.IsCanonical(va))
+            {
+                int level = 1;
+                while (level < top && (tables[level] == 0 || tags[level] != va >> RegionShift(level)))
+                    level++;
+                var table = level == top ? rootTable : (TEntry*)tables[level];
+                while (true)
+                {
+                    ulong value = Read(table + Index(va, level));
+                    if (!TLayout.IsPresent(value))
+                        break;
+                    if (TLayout.IsLeaf(value, level))
+                    {
+                        ulong offset = TLayout.PageSize(level) - 1;
+                        pa = (TLayout.EntryAddress(value) & ~offset) | (va & offset);
+                        mapped++;
+                        break;
+                    }
+                    table = (TEntry*)memory.At(TLayout.EntryAddress(value), TLayout.TableBytes(level - 1));
+                    if (table == null)
+                        break;
+                    level--;
+                    tables[level] = (ulong)table;
+                    tags[level] = va >> RegionShift(level);
+                }
+            }
+            physicalAddresses[i] = pa;
+        }
+        return mapped;
+    }
+
+    /// <summary>log2 of the bytes one table at <paramref name="level"/> spans.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int RegionShift(int level) => TLayout.Shift(level) + BitOperations.Log2((uint)TLayout.Entries(level));
+}

@@ -1,0 +1,147 @@
+using System;
+
+namespace Walkers;
+
+public static unsafe partial class PageTables<TLayout, TEntry>
+{
+    /// <summary>Unmap with plain stores. See <see cref="Unmap{TMemory, TWriter}"/>.</summary>
+    public static PageTableResult Unmap<TMemory>(TMemory memory, ITableAllocator allocator, ulong root,
+        ulong va, ulong size, UnmapOptions options = UnmapOptions.None)
+        where TMemory : struct, IPhysicalMemory =>
+        Unmap(memory, allocator, root, va, size, options, default(DirectEntryWriter<TEntry>));
+
+    /// <summary>
+    /// Clears every present leaf in [va, va + size). A huge page reaching outside the range is split first,
+    /// so the part outside stays mapped (this needs a table per split, and fails with
+    /// <see cref="PageTableStatus.OutOfTables"/> — changing nothing — when there is none).
+    /// With <see cref="UnmapOptions.FreeEmptyTables"/>, tables left all zero are unlinked and freed bottom-up.
+    /// </summary>
+    /// <remarks>A table outside memory stops the walk with <see cref="PageTableStatus.TableOutsideMemory"/>; entries before it are already cleared.</remarks>
+    public static PageTableResult Unmap<TMemory, TWriter>(TMemory memory, ITableAllocator allocator, ulong root,
+        ulong va, ulong size, UnmapOptions options, TWriter writer)
+        where TMemory : struct, IPhysicalMemory
+        where TWriter : struct, IEntryWriter<TEntry>
+    {
+        ArgumentNullException.ThrowIfNull(allocator);
+        if (size == 0)
+            return PageTableResult.Success;
+        ulong last = CheckRange(va, size);
+        if (memory.At(root, TLayout.TableBytes(TLayout.Levels)) == null)
+            return RootOutside(root);
+        var log = new ChangeLog();
+        var split = SplitAtEnds(memory, allocator, root, va, last, log, writer);
+        if (!split.Succeeded)
+        {
+            log.Undo(allocator, writer);
+            return split;
+        }
+        var visitor = new UnmapVisitor<TMemory, TWriter>(memory, allocator, writer, (options & UnmapOptions.FreeEmptyTables) != 0);
+        TLayout.WalkTree(memory, root, va, last, ref visitor);
+        writer.Flush();
+        return visitor.Result;
+    }
+
+    /// <summary>Protect with plain stores. See <see cref="Protect{TMemory, TWriter}"/>.</summary>
+    public static PageTableResult Protect<TMemory>(TMemory memory, ITableAllocator allocator, ulong root,
+        ulong va, ulong size, ulong clear, ulong set)
+        where TMemory : struct, IPhysicalMemory =>
+        Protect(memory, allocator, root, va, size, clear, set, default(DirectEntryWriter<TEntry>));
+
+    /// <summary>
+    /// mini-os change_readonly, for any bits: every present leaf in [va, va + size) becomes
+    /// <c>(entry &amp; ~clear) | set</c>. Absent entries stay absent. A huge page reaching outside the range is
+    /// split first, as in Unmap; the huge-page marker of larger leaves is never changed.
+    /// </summary>
+    public static PageTableResult Protect<TMemory, TWriter>(TMemory memory, ITableAllocator allocator, ulong root,
+        ulong va, ulong size, ulong clear, ulong set, TWriter writer)
+        where TMemory : struct, IPhysicalMemory
+        where TWriter : struct, IEntryWriter<TEntry>
+    {
+        ArgumentNullException.ThrowIfNull(allocator);
+        CheckFlags(clear, nameof(clear));
+        CheckFlags(set, nameof(set));
+        if (TLayout.IsPresent(clear))
+            throw new ArgumentException($"Clear mask 0x{clear:x} holds the present bit: Protect keeps present leaves present (use Unmap to remove a mapping).", nameof(clear));
+        if (size == 0)
+            return PageTableResult.Success;
+        ulong last = CheckRange(va, size);
+        if (memory.At(root, TLayout.TableBytes(TLayout.Levels)) == null)
+            return RootOutside(root);
+        var log = new ChangeLog();
+        var split = SplitAtEnds(memory, allocator, root, va, last, log, writer);
+        if (!split.Succeeded)
+        {
+            log.Undo(allocator, writer);
+            return split;
+        }
+        var visitor = new ProtectVisitor<TMemory, TWriter>(memory, writer, clear, set);
+        TLayout.Walk(memory, root, va, last, ref visitor);
+        writer.Flush();
+        return visitor.Result;
+    }
+
+    private struct UnmapVisitor<TMemory, TWriter>(TMemory memory, ITableAllocator allocator, TWriter writer, bool freeEmpty)
+        : IPageTableTreeVisitor<TEntry>
+        where TMemory : struct, IPhysicalMemory
+        where TWriter : struct, IEntryWriter<TEntry>
+    {
+        public PageTableResult Result;
+
+        public int Visit(ulong va, int level, bool isLeaf, TEntry* entry)
+        {
+            ulong value = Read(entry);
+            if (!isLeaf)
+            {
+                if (memory.At(TLayout.EntryAddress(value), TLayout.TableBytes(level - 1)) != null)
+                    return 0;
+                Result = TableOutside(va, level, value);
+                return 1;
+            }
+            if (TLayout.IsPresent(value))
+                writer.Write(entry, TEntry.Zero); // wholly inside the range: the ends were split
+            return 0;
+        }
+
+        public int Leave(ulong va, int level, TEntry* entry)
+        {
+            if (!freeEmpty)
+                return 0;
+            writer.Flush(); // the table's cleared entries must be in memory before it is looked at
+            ulong physical = TLayout.EntryAddress(Read(entry));
+            uint bytes = TLayout.TableBytes(level - 1);
+            var table = (byte*)memory.At(physical, bytes);
+            if (table == null || new ReadOnlySpan<byte>(table, (int)bytes).ContainsAnyExcept((byte)0))
+                return 0;
+            writer.WriteNow(entry, TEntry.Zero);
+            allocator.FreeTable(physical);
+            return 0;
+        }
+    }
+
+    private struct ProtectVisitor<TMemory, TWriter>(TMemory memory, TWriter writer, ulong clear, ulong set) : IPageTableVisitor<TEntry>
+        where TMemory : struct, IPhysicalMemory
+        where TWriter : struct, IEntryWriter<TEntry>
+    {
+        public PageTableResult Result;
+
+        public int Visit(ulong va, int level, bool isLeaf, TEntry* entry)
+        {
+            ulong value = Read(entry);
+            if (!isLeaf)
+            {
+                if (memory.At(TLayout.EntryAddress(value), TLayout.TableBytes(level - 1)) != null)
+                    return 0;
+                Result = TableOutside(va, level, value);
+                return 1;
+            }
+            if (!TLayout.IsPresent(value))
+                return 0;
+            // Above level 1 the table marker says "huge page": keep it whatever the masks say.
+            ulong keep = level > 1 && s_marksHugePages ? s_tableMask : 0;
+            ulong updated = (value & ~(clear & ~keep)) | (set & ~keep);
+            if (updated != value)
+                writer.Write(entry, Entry(updated));
+            return 0;
+        }
+    }
+}

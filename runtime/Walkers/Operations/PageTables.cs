@@ -1,0 +1,236 @@
+using System;
+using System.Collections.Generic;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Walkers;
+
+/// <summary>
+/// The ready operations — map, unmap, protect, list mappings, translate many — for any layout. Each is a
+/// visitor driven by the layout's own generated walker; the generator emits one-line entry points
+/// (<c>X86_64.Map(...)</c>) that call these with the layout's <c>Layout</c> struct, so the JIT specialises
+/// the whole path per layout, memory and writer.
+/// </summary>
+/// <remarks>
+/// <para>Addresses: <c>va</c> is canonical, page aligned, and [va, va + size) stays inside one half of a
+/// sign-extended space; <c>pa</c> and <c>size</c> are page aligned. Violations throw
+/// <see cref="ArgumentException"/>; expected failures come back as a <see cref="PageTableResult"/>.</para>
+/// <para>Leaf flags are given as for a level-1 page. Where a larger page is written, the layout's table
+/// marker is flipped so the entry reads as a leaf (x86: the PS bit is set); see <see cref="LeafFlags"/>.</para>
+/// <para>Partial huge pages: Unmap and Protect split a huge page that the range covers only in part
+/// (a table of the next smaller pages takes its place, the part outside the range stays mapped as before),
+/// as Linux does. Splitting allocates, so both can fail with <see cref="PageTableStatus.OutOfTables"/>, and
+/// then change nothing. Map over a partly covered huge page fails as a conflict, or splits it with
+/// <see cref="MapOptions.Overwrite"/>.</para>
+/// <para>Every table an operation allocates comes from the <see cref="ITableAllocator"/>, zeroed, and must
+/// be reachable through the memory given; it must hold a whole table of its level.</para>
+/// </remarks>
+public static unsafe partial class PageTables<TLayout, TEntry>
+    where TLayout : struct, IPageTableLayout<TEntry>
+    where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
+{
+    /// <summary>What <see cref="TranslateMany{TMemory}"/> writes for an address that is not mapped.</summary>
+    public const ulong NotMapped = ulong.MaxValue;
+
+    private static readonly ulong s_tableMask = TLayout.LevelTable.TableMask;
+    private static readonly ulong s_tableValue = TLayout.LevelTable.TableValue;
+
+    // A huge leaf needs its flags changed when the level-1 flags would read as a table pointer (x86: PS
+    // clear; AArch64: page descriptor == table descriptor). Where leaf flags already say "leaf" (RISC-V's
+    // R/W/X), they are used unchanged at every level.
+    private static readonly bool s_marksHugePages =
+        TLayout.IsTable(TLayout.MakeEntry(0, TLayout.Prot(1) | TLayout.PresentMask));
+
+    private static ulong PageBytes => 1UL << TLayout.PageShift;
+
+    /// <summary>The flags of a leaf at <paramref name="level"/> made from level-1 <paramref name="pageFlags"/>.</summary>
+    public static ulong LeafFlags(ulong pageFlags, int level) =>
+        level > 1 && s_marksHugePages ? (pageFlags & ~s_tableMask) | (~s_tableValue & s_tableMask) : pageFlags;
+
+    /// <summary>The level-1 flags a leaf at <paramref name="level"/> with <paramref name="leafFlags"/> stands for (undoes <see cref="LeafFlags"/>).</summary>
+    public static ulong PageFlags(ulong leafFlags, int level) =>
+        level > 1 && s_marksHugePages ? (leafFlags & ~s_tableMask) | (s_tableValue & s_tableMask) : leafFlags;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Read(TEntry* entry) => ulong.CreateTruncating(*entry);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TEntry Entry(ulong value) => TEntry.CreateTruncating(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Index(ulong va, int level) => (uint)(va >> TLayout.Shift(level)) & (uint)(TLayout.Entries(level) - 1);
+
+    // ----- Argument checks (bugs in the caller: exceptions) -----
+
+    /// <summary>Checks [va, va + size) and returns its last byte.</summary>
+    private static ulong CheckRange(ulong va, ulong size)
+    {
+        if ((va & (PageBytes - 1)) != 0)
+            throw new ArgumentException($"Virtual address 0x{va:x} is not aligned to the {PageBytes}-byte page.", nameof(va));
+        if ((size & (PageBytes - 1)) != 0)
+            throw new ArgumentException($"Size 0x{size:x} is not a multiple of the {PageBytes}-byte page.", nameof(size));
+        ulong last = va + (size - 1);
+        if (last < va)
+            throw new ArgumentException($"[0x{va:x}, +0x{size:x}) wraps around the top of the address space.", nameof(size));
+        if (!TLayout.IsCanonical(va) || !TLayout.IsCanonical(last) || (TLayout.SignExtend && (va ^ last) >> 63 != 0))
+            throw new ArgumentException($"[0x{va:x}, 0x{last:x}] is not inside the layout's {TLayout.VirtualAddressBits}-bit address space (or crosses its non-canonical hole).", nameof(va));
+        return last;
+    }
+
+    private static void CheckFlags(ulong flags, string name)
+    {
+        if ((flags & TLayout.AddressMask) != 0)
+            throw new ArgumentException($"Flags 0x{flags:x} overlap the address field 0x{TLayout.AddressMask:x}.", name);
+        if (typeof(TEntry) == typeof(uint) && flags >> 32 != 0)
+            throw new ArgumentException($"Flags 0x{flags:x} do not fit a 32-bit entry.", name);
+    }
+
+    private static PageTableResult RootOutside(ulong root) =>
+        PageTableResult.Failure(PageTableStatus.TableOutsideMemory, 0, TLayout.Levels,
+            $"The root table at physical 0x{root:x} is outside memory.");
+
+    // ----- Shared steps: new tables, splits, and their undo -----
+
+    /// <summary>Entries changed and tables allocated by an operation, so a failure can put everything back.</summary>
+    private sealed class ChangeLog
+    {
+        private readonly List<(nint Entry, ulong Old)> _entries = [];
+        private readonly List<(ulong Physical, nint Pointer, uint Bytes)> _tables = [];
+
+        public void Changed(TEntry* entry) => _entries.Add(((nint)entry, Read(entry)));
+
+        public void Allocated(ulong physical, void* pointer, uint bytes) => _tables.Add((physical, (nint)pointer, bytes));
+
+        /// <summary>Restores the entries (newest first, so links are undone before what they link) and returns the tables zeroed, as they came.</summary>
+        public void Undo<TWriter>(ITableAllocator allocator, TWriter writer)
+            where TWriter : struct, IEntryWriter<TEntry>
+        {
+            for (int i = _entries.Count - 1; i >= 0; i--)
+                writer.WriteNow((TEntry*)_entries[i].Entry, Entry(_entries[i].Old));
+            writer.Flush();
+            foreach (var (physical, pointer, bytes) in _tables)
+            {
+                NativeMemory.Clear((void*)pointer, bytes);
+                allocator.FreeTable(physical);
+            }
+            _entries.Clear();
+            _tables.Clear();
+        }
+    }
+
+    /// <summary>Allocates a zeroed table for the level below <paramref name="level"/>; null with <paramref name="failure"/> set when there is none.</summary>
+    private static TEntry* AllocateTable<TMemory>(TMemory memory, ITableAllocator allocator, ChangeLog log, ulong va, int level,
+        out ulong physical, out PageTableResult failure)
+        where TMemory : struct, IPhysicalMemory
+    {
+        failure = default;
+        if (!allocator.TryAllocateTable(out physical))
+        {
+            failure = PageTableResult.Failure(PageTableStatus.OutOfTables, va, level,
+                $"No free frame for the level-{level - 1} table under the level-{level} entry at 0x{va:x}: the table allocator is exhausted.");
+            return null;
+        }
+        uint bytes = TLayout.TableBytes(level - 1);
+        var table = (TEntry*)memory.At(physical, bytes);
+        if (table == null)
+        {
+            allocator.FreeTable(physical);
+            failure = PageTableResult.Failure(PageTableStatus.TableOutsideMemory, va, level,
+                $"The allocator gave frame 0x{physical:x}, which is outside the memory the tables are walked in.");
+            return null;
+        }
+        log.Allocated(physical, table, bytes);
+        return table;
+    }
+
+    /// <summary>need_pgt's step: an empty table below the absent <paramref name="entry"/>, linked with the level's prot.</summary>
+    private static bool TryLinkNewTable<TMemory, TWriter>(TMemory memory, ITableAllocator allocator, ChangeLog log, TWriter writer,
+        TEntry* entry, ulong va, int level, out PageTableResult failure)
+        where TMemory : struct, IPhysicalMemory
+        where TWriter : struct, IEntryWriter<TEntry>
+    {
+        if (AllocateTable(memory, allocator, log, va, level, out ulong physical, out failure) == null)
+            return false;
+        log.Changed(entry);
+        writer.WriteNow(entry, Entry(TLayout.MakeEntry(physical, TLayout.Prot(level))));
+        return true;
+    }
+
+    /// <summary>
+    /// Replaces the huge leaf at <paramref name="entry"/> by a table of the next smaller pages mapping the same
+    /// frames with the same flags. The new table is filled before it is linked, so nothing sees it half done.
+    /// </summary>
+    private static bool TrySplit<TMemory, TWriter>(TMemory memory, ITableAllocator allocator, ChangeLog log, TWriter writer,
+        TEntry* entry, ulong va, int level, out PageTableResult failure)
+        where TMemory : struct, IPhysicalMemory
+        where TWriter : struct, IEntryWriter<TEntry>
+    {
+        TEntry* table = AllocateTable(memory, allocator, log, va, level, out ulong physical, out failure);
+        if (table == null)
+            return false;
+        ulong value = Read(entry);
+        ulong frame = TLayout.EntryAddress(value) & ~(TLayout.PageSize(level) - 1);
+        ulong flags = value & ~TLayout.AddressMask;
+        int below = level - 1;
+        ulong childFlags = LeafFlags(PageFlags(flags, level), below);
+        ulong childSize = TLayout.PageSize(below);
+        int count = TLayout.Entries(below);
+        for (int i = 0; i < count; i++)
+            table[i] = Entry(TLayout.MakeEntry(frame + (ulong)i * childSize, childFlags));
+        log.Changed(entry);
+        writer.WriteNow(entry, Entry(TLayout.MakeEntry(physical, TLayout.Prot(level))));
+        return true;
+    }
+
+    private static PageTableResult TableOutside(ulong va, int level, ulong value) =>
+        PageTableResult.Failure(PageTableStatus.TableOutsideMemory, va, level,
+            $"The level-{level} entry at 0x{va:x} (0x{value:x}) points to a table outside memory.");
+
+    /// <summary>The entry a lookup of <paramref name="va"/> stops at (a leaf or an absent entry) and its level; null when a table on the way is outside memory.</summary>
+    private static TEntry* Find<TMemory>(TMemory memory, ulong root, ulong va, out int level)
+        where TMemory : struct, IPhysicalMemory
+    {
+        level = TLayout.Levels;
+        var table = (TEntry*)memory.At(root, TLayout.TableBytes(level));
+        while (table != null)
+        {
+            TEntry* entry = table + Index(va, level);
+            ulong value = Read(entry);
+            if (TLayout.IsLeaf(value, level))
+                return entry;
+            table = (TEntry*)memory.At(TLayout.EntryAddress(value), TLayout.TableBytes(level - 1));
+            if (table == null)
+                return null;
+            level--;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Splits the huge pages that hold the first or the last page of [first, last] but reach outside it, down
+    /// to pages that lie wholly inside or outside. Afterwards every present leaf in the range is wholly in it.
+    /// </summary>
+    private static PageTableResult SplitAtEnds<TMemory, TWriter>(TMemory memory, ITableAllocator allocator, ulong root,
+        ulong first, ulong last, ChangeLog log, TWriter writer)
+        where TMemory : struct, IPhysicalMemory
+        where TWriter : struct, IEntryWriter<TEntry>
+    {
+        foreach (ulong va in (ReadOnlySpan<ulong>)[first, last])
+        {
+            while (true)
+            {
+                TEntry* entry = Find(memory, root, va, out int level);
+                if (entry == null || level == 1 || !TLayout.IsPresent(Read(entry)))
+                    break; // nothing to split (a table outside memory is reported by the walk)
+                ulong size = TLayout.PageSize(level);
+                ulong start = va & ~(size - 1);
+                if (start >= first && start + (size - 1) <= last)
+                    break;
+                if (!TrySplit(memory, allocator, log, writer, entry, start, level, out var failure))
+                    return failure;
+            }
+        }
+        return PageTableResult.Success;
+    }
+}
