@@ -56,7 +56,21 @@ internal static class Emitter
             writer.WriteLine("}");
         }
         writer.Flush();
-        return (layout.HintName, text.ToString());
+        return (HintName(layout), text.ToString());
+    }
+
+    /// <summary>
+    /// The generated file's name: the namespace, then the containing types joined by '+' as in reflection names, so that
+    /// a type T nested in class N.X and a type T in namespace N.X get different files (a repeated hint name makes the generator throw).
+    /// </summary>
+    internal static string HintName(LayoutSpec layout)
+    {
+        var name = new System.Text.StringBuilder();
+        if (layout.Namespace is not null)
+            name.Append(layout.Namespace).Append('.');
+        foreach (var containing in layout.ContainingTypes)
+            name.Append(containing.Name).Append('+');
+        return name.Append(layout.Type.Name).Append(".Walkers.g.cs").ToString();
     }
 
     /// <summary>Static members on the user's type, so callers write <c>X86_64.Walk(...)</c>.</summary>

@@ -20,10 +20,22 @@ internal static class Parser
     private const int MaxLevels = 5;
     private const int MaxEntries = 1 << 16;
 
+    /// <summary>
+    /// The members the emitter adds to the user's type (entry points and the nested <c>Layout</c> struct): a type
+    /// with one of these names would not compile (CS0542), so it gets WALK0001 instead. A test keeps this in sync with the emitter.
+    /// </summary>
+    internal static readonly ImmutableHashSet<string> GeneratedMemberNames = ImmutableHashSet.Create(
+        "Layout", "LevelTable", "Walk", "WalkTree", "GetEntry", "TryTranslate", "Map", "Unmap", "Protect", "Mappings", "TranslateMany");
+
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         var diagnostics = new List<DiagnosticInfo>();
         if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not TypeDeclarationSyntax declaration)
+            return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+
+        // [PageTable] twice on one type (e.g. on two partial declarations) is the compiler's CS0579; generating
+        // for each declaration would add the same file twice.
+        if (type.GetAttributes().Count(a => a.AttributeClass?.ToDisplayString() == WalkersGenerator.PageTableAttributeName) > 1)
             return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
 
         var pageTable = context.Attributes.FirstOrDefault();
@@ -87,10 +99,12 @@ internal static class Parser
         string? problem = null;
         if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
             problem = "it is not partial";
-        else if (type.IsGenericType)
+        else if (type.Arity > 0) // not IsGenericType: that is also true inside a generic containing type
             problem = "it is generic";
         else if (declaration is InterfaceDeclarationSyntax)
             problem = "it is an interface";
+        else if (GeneratedMemberNames.Contains(type.Name))
+            problem = $"the generator adds a member named '{type.Name}' to it, and a member cannot have its type's name";
 
         var containing = new List<TypeDeclarationSpec>();
         var outerSymbol = type.ContainingType;
@@ -100,7 +114,7 @@ internal static class Parser
                 break;
             if (problem is null && !outer.Modifiers.Any(SyntaxKind.PartialKeyword))
                 problem = $"its containing type '{outerSymbol.Name}' is not partial";
-            else if (problem is null && outerSymbol.IsGenericType)
+            else if (problem is null && outerSymbol.Arity > 0)
                 problem = $"its containing type '{outerSymbol.Name}' is generic";
             containing.Insert(0, Declaration(outer, outerSymbol));
             outerSymbol = outerSymbol.ContainingType;
