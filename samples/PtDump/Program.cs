@@ -283,5 +283,6 @@ public static class Program
         _ => $"{size >> 10}K",
     };
 
-    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+    // System.CommandLine lists choices with tabs and newlines: one line, single spaces.
+    private static string OneLine(string message) => System.Text.RegularExpressions.Regex.Replace(message, @"\s+", " ").Trim();
 }

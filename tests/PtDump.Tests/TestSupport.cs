@@ -25,6 +25,7 @@ internal static class Cli
         Assert.StartsWith("ptdump: ", stderr);
         Assert.DoesNotContain("   at ", stderr);
         Assert.DoesNotContain("Exception", stderr);
+        Assert.DoesNotContain("\t", stderr);
     }
 }
 

@@ -1,6 +1,5 @@
 using System;
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using Walkers.Layouts;
 
 namespace Walkers.PtDump.Listings;
@@ -47,7 +46,6 @@ internal static class Listing
         return outside;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Write<TEntry, TLayout, TMemory>(OutputFormat format, TMemory memory, AddressSpace space, ulong from, ulong to, OutputBuffer output)
         where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
         where TLayout : IPageTableLayout<TEntry>
