@@ -1,0 +1,202 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Numerics;
+using System.Threading;
+using CsCheck;
+using Xunit.Sdk;
+
+namespace Walkers.Tests.Operations;
+
+/// <summary>One random step: map, unmap or protect a page range of the test window.</summary>
+public sealed record Op(int Kind, ulong Page, ulong Pages, ulong PhysicalBase, ulong Flags, bool Overwrite, bool Smallest, ulong Clear, ulong Set, bool Free)
+{
+    public const int MapKind = 0, UnmapKind = 1, ProtectKind = 2;
+
+    public override string ToString() => Kind switch
+    {
+        MapKind => $"Map(page {Page}, {Pages} pages, pa base 0x{PhysicalBase:x}, flags 0x{Flags:x}{(Overwrite ? ", overwrite" : "")}{(Smallest ? ", smallest" : "")})",
+        UnmapKind => $"Unmap(page {Page}, {Pages} pages{(Free ? ", free" : "")})",
+        _ => $"Protect(page {Page}, {Pages} pages, clear 0x{Clear:x}, set 0x{Set:x})",
+    };
+}
+
+/// <summary>
+/// Random sequences of map / unmap / protect, checked against a dictionary (page -> frame, flags) after every
+/// step: the merged listing, single translations and TranslateMany all agree with the model; at the end,
+/// unmapping everything with freeing on gives every table back.
+/// </summary>
+public sealed class ModelBasedOperationTests
+{
+    // 100 sequences x 100 steps = 10,000 operations per layout in the default run.
+    private const int Sequences = 100;
+    private const int StepsPerSequence = 100;
+    private const ulong WindowPages = 2048; // 8 MiB around a 1 GiB (32-bit) or 512 GiB (64-bit) boundary, two whole 4 MiB pages
+
+    [Theory]
+    [MemberData(nameof(OperationLayouts.All), MemberType = typeof(OperationLayouts))]
+    public void Random_map_unmap_protect_sequences_agree_with_a_dictionary_model_and_free_every_table(string layout) =>
+        OperationLayouts.Run(layout, new ModelTest());
+
+    private sealed class ModelTest : IOperationsTest
+    {
+        public void Run<TLayout, TEntry>()
+            where TLayout : struct, IPageTableLayout<TEntry>
+            where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
+        {
+            bool wide = sizeof(ulong) == 8 && typeof(TEntry) == typeof(ulong);
+            ulong[] flagChoices = wide
+                ? [0x1, 0x3, 0x5, 0x7, 0x23, 0x63, 0x8000_0000_0000_0003]
+                : [0x1, 0x3, 0x5, 0x7, 0x23, 0x63];
+            ulong[] maskChoices = wide ? [0x0, 0x2, 0x4, 0x6, 0x20, 0x8000_0000_0000_0000] : [0x0, 0x2, 0x4, 0x6, 0x20];
+            // Offsets and lengths lean towards 2 MiB / 4 MiB boundaries so huge pages come and go.
+            var genAligned4M = Gen.ULong[0, WindowPages / 1024 - 1].Select(p => p * 1024);
+            var genPage = Gen.OneOf(Gen.ULong[0, WindowPages - 1], Gen.ULong[0, WindowPages / 512 - 1].Select(p => p * 512), genAligned4M, genAligned4M);
+            var gen4M = Gen.ULong[1, 2].Select(n => n * 1024);
+            var genPages = Gen.OneOf(Gen.ULong[1, 16], Gen.ULong[1, 4].Select(n => n * 512), gen4M, gen4M, Gen.ULong[1, WindowPages]);
+            var genBase = Gen.OneOf(Gen.ULong[0, 63].Select(n => n << 22), Gen.ULong[0, 0xFFFF].Select(n => n << 12));
+            var genOp = Gen.Select(Gen.Int[0, 3], genPage, genPages, genBase, Gen.OneOf(flagChoices), Gen.Bool, Gen.Bool,
+                Gen.Select(Gen.OneOf(maskChoices), Gen.OneOf(maskChoices), Gen.Bool),
+                (kind, page, pages, pa, flags, overwrite, smallest, masks) => new Op(
+                    kind switch { 0 or 1 => Op.MapKind, 2 => Op.UnmapKind, _ => Op.ProtectKind },
+                    page, Math.Min(pages, WindowPages - page), pa, flags, overwrite, smallest, masks.Item1, masks.Item2, masks.Item3));
+            var stats = new Stats();
+            genOp.Array[StepsPerSequence].Sample(ops => RunSequence<TLayout, TEntry>(ops, stats), iter: Sequences,
+                print: ops => string.Join("\n", ops.Select(o => o.ToString())));
+            // Guard against a vacuous property: conflicts, huge pages and splits must actually happen.
+            Console.WriteLine($"{typeof(TLayout).DeclaringType!.Name}: {stats}");
+            Assert.True(stats.Steps >= Sequences * StepsPerSequence, stats.ToString());
+            Assert.True(stats.Conflicts > stats.Steps / 50, stats.ToString());
+            Assert.True(stats.MappedPages > stats.Steps * 100, stats.ToString());
+            if (TLayout.LeafAllowed(2))
+                Assert.True(stats.StepsWithHugePages > stats.Steps / 100, stats.ToString());
+        }
+    }
+
+    private static ulong WindowBase<TLayout, TEntry>()
+        where TLayout : struct, IPageTableLayout<TEntry>
+        where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry> =>
+        TLayout.VirtualAddressBits > 32 ? 0x0000_7F7F_FFC0_0000UL : 0xBFC0_0000UL;
+
+    private sealed class Stats
+    {
+        public long Steps, Conflicts, StepsWithHugePages, MappedPages;
+
+        public override string ToString() =>
+            $"{Steps} steps, {Conflicts} refused as conflicts, {StepsWithHugePages} steps with huge pages mapped, {MappedPages} mapped pages summed over steps";
+    }
+
+    private static void RunSequence<TLayout, TEntry>(Op[] ops, Stats stats)
+        where TLayout : struct, IPageTableLayout<TEntry>
+        where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
+    {
+        const ulong Page = 4096;
+        ulong window = WindowBase<TLayout, TEntry>();
+        using var space = new Space<TLayout, TEntry>();
+        var model = new Dictionary<ulong, (ulong Pa, ulong Flags)>();
+        var random = new Random((int)(ops.Length == 0 ? 0 : ops[0].Page));
+        for (int step = 0; step < ops.Length; step++)
+        {
+            var op = ops[step];
+            ulong va = window + op.Page * Page, size = op.Pages * Page;
+            switch (op.Kind)
+            {
+                case Op.MapKind:
+                {
+                    ulong pa = op.PhysicalBase + op.Page * Page;
+                    var options = (op.Overwrite ? MapOptions.Overwrite : 0) | (op.Smallest ? MapOptions.SmallestPages : 0);
+                    bool conflict = !op.Overwrite && Enumerable.Range(0, (int)op.Pages).Any(i => model.ContainsKey(va + (ulong)i * Page));
+                    var result = space.Map(va, pa, size, op.Flags, options);
+                    Expect(result.Status == (conflict ? PageTableStatus.AlreadyMapped : PageTableStatus.Success), step, op, $"result {result}");
+                    if (conflict)
+                        Interlocked.Increment(ref stats.Conflicts);
+                    if (!conflict)
+                        for (ulong i = 0; i < op.Pages; i++)
+                            model[va + i * Page] = (pa + i * Page, op.Flags);
+                    break;
+                }
+                case Op.UnmapKind:
+                {
+                    var result = space.Unmap(va, size, op.Free ? UnmapOptions.FreeEmptyTables : UnmapOptions.None);
+                    Expect(result.Succeeded, step, op, $"result {result}");
+                    for (ulong i = 0; i < op.Pages; i++)
+                        model.Remove(va + i * Page);
+                    break;
+                }
+                default:
+                {
+                    var result = space.Protect(va, size, op.Clear, op.Set);
+                    Expect(result.Succeeded, step, op, $"result {result}");
+                    for (ulong i = 0; i < op.Pages; i++)
+                        if (model.TryGetValue(va + i * Page, out var m))
+                            model[va + i * Page] = (m.Pa, (m.Flags & ~op.Clear) | op.Set);
+                    break;
+                }
+            }
+            bool huge = CheckAgainstModel(space, model, window, random, step, op);
+            Interlocked.Increment(ref stats.Steps);
+            Interlocked.Add(ref stats.MappedPages, model.Count);
+            if (huge)
+                Interlocked.Increment(ref stats.StepsWithHugePages);
+        }
+        var last = space.Unmap(window, WindowPages * Page, UnmapOptions.FreeEmptyTables);
+        Assert.True(last.Succeeded, last.ToString());
+        Assert.Empty(space.Mappings(0, ulong.MaxValue));
+        Assert.Equal(space.Baseline, space.Memory.TablesInUse);
+    }
+
+    /// <returns>Whether the listing holds a page larger than level 1.</returns>
+    private static bool CheckAgainstModel<TLayout, TEntry>(Space<TLayout, TEntry> space, Dictionary<ulong, (ulong Pa, ulong Flags)> model,
+        ulong window, Random random, int step, Op op)
+        where TLayout : struct, IPageTableLayout<TEntry>
+        where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
+    {
+        const ulong Page = 4096;
+        // The listing (over the whole space: nothing may exist outside the window) holds exactly the model's pages...
+        var runs = space.Mappings(0, ulong.MaxValue);
+        long pages = 0;
+        for (int r = 0; r < runs.Count; r++)
+        {
+            var run = runs[r];
+            ulong flags = PageTables<TLayout, TEntry>.PageFlags(run.Flags, run.Level);
+            for (ulong offset = 0; offset < run.Size; offset += Page, pages++)
+            {
+                bool known = model.TryGetValue(run.VirtualAddress + offset, out var m);
+                Expect(known && m.Pa == run.PhysicalAddress + offset && m.Flags == flags, step, op,
+                    $"listing has 0x{run.VirtualAddress + offset:x} -> 0x{run.PhysicalAddress + offset:x} flags 0x{flags:x} (run {run}); model {(known ? $"0x{m.Pa:x} flags 0x{m.Flags:x}" : "unmapped")}");
+            }
+            // ...merged as far as it goes.
+            if (r > 0)
+            {
+                var before = runs[r - 1];
+                Expect(!(before.LastAddress + 1 == run.VirtualAddress && before.PhysicalAddress + before.Size == run.PhysicalAddress
+                    && before.Flags == run.Flags && before.Level == run.Level), step, op, $"runs {before} and {run} should be one");
+            }
+        }
+        Expect(pages == model.Count, step, op, $"listing has {pages} pages, model {model.Count}");
+
+        // Single and batched translation of sampled addresses (sorted, so neighbours share tables).
+        var vas = new ulong[32];
+        for (int i = 0; i < vas.Length; i++)
+            vas[i] = window + (ulong)random.NextInt64((long)(WindowPages * Page));
+        Array.Sort(vas);
+        var pas = new ulong[vas.Length];
+        int mapped = PageTables<TLayout, TEntry>.TranslateMany(space.View, space.Root, vas, pas);
+        int expectedMapped = 0;
+        for (int i = 0; i < vas.Length; i++)
+        {
+            ulong? expected = model.TryGetValue(vas[i] & ~(Page - 1), out var m) ? m.Pa | (vas[i] & (Page - 1)) : null;
+            expectedMapped += expected.HasValue ? 1 : 0;
+            Expect(space.Translate(vas[i]) == expected, step, op, $"TryTranslate(0x{vas[i]:x}) = {space.Translate(vas[i]):x}, model {expected:x}");
+            Expect(pas[i] == (expected ?? PageTables<TLayout, TEntry>.NotMapped), step, op, $"TranslateMany 0x{vas[i]:x} -> 0x{pas[i]:x}, model {expected:x}");
+        }
+        Expect(mapped == expectedMapped, step, op, $"TranslateMany counted {mapped} mapped, model {expectedMapped}");
+        return runs.Exists(r => r.Level > 1);
+    }
+
+    private static void Expect(bool condition, int step, Op op, string message)
+    {
+        if (!condition)
+            throw new XunitException($"after step {step} {op}: {message}");
+    }
+}
