@@ -135,6 +135,19 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void CyclicPageTablesStopWithAMessageInsteadOfHanging()
+    {
+        var memory = new SyntheticMemory(0x2000);
+        for (int i = 0; i < 512; i++)
+            memory.Set64(0x1000 + (ulong)i * 8, 0x1000 | 0x7); // every PML4 entry points back to the PML4: 512^4 entries
+        var path = _temp.File("cycle.elf", memory.ElfCore(cr0: 0x8000_0011, cr3: 0x1000, cr4: 0x20, longMode: true));
+        var (exit, _, stderr) = Cli.Run(path, "--format", "qemu-mem");
+        Assert.Equal(1, exit);
+        Cli.AssertOneLineError(stderr);
+        Assert.Contains("cyclic or corrupt", stderr);
+    }
+
+    [Fact]
     public void RawImageWithoutCr3AndModeIsRefused() =>
         AssertBadInput(Cli.Run(_temp.File("raw.img", new byte[0x4000]), "--cr3", "1000"), "not an ELF core");
 

@@ -29,6 +29,16 @@ internal enum TranslationStatus
 /// </summary>
 internal static class Listing
 {
+    /// <summary>
+    /// Entries one listing may visit: 2^26 is 128K fully scanned tables, more than 256 GiB mapped in 4K pages.
+    /// Cyclic or corrupt tables (every entry present, pointing back up) would otherwise make a walk of up to
+    /// 512^4 entries: a hang, not a listing.
+    /// </summary>
+    public const long EntryBudget = 1L << 26;
+
+    /// <summary>What a visitor returns to stop the walk when the budget is spent.</summary>
+    public const int BudgetExhausted = 0x0b0d9e7;
+
     /// <summary>Writes the listing of [from, to] (inclusive, canonical); returns the number of tables outside memory.</summary>
     public static int Write<TMemory>(OutputFormat format, TMemory memory, AddressSpace space, ulong from, ulong to, OutputBuffer output)
         where TMemory : struct, IPhysicalMemory
@@ -57,13 +67,13 @@ internal static class Listing
             case OutputFormat.QemuTlb:
             {
                 var visitor = new QemuTlbVisitor<TEntry, TLayout, TMemory>(output, memory, space.Mode);
-                TLayout.Walk(memory, root, from, to, ref visitor);
+                CheckBudget(TLayout.Walk(memory, root, from, to, ref visitor), output);
                 return visitor.TablesOutside;
             }
             case OutputFormat.QemuMem:
             {
                 var visitor = new QemuMemVisitor<TEntry, TLayout, TMemory>(output, memory, space, from);
-                TLayout.Walk(memory, root, from, to, ref visitor);
+                CheckBudget(TLayout.Walk(memory, root, from, to, ref visitor), output);
                 visitor.Finish((to & space.LinearMask) + 1);
                 return visitor.TablesOutside;
             }
@@ -74,10 +84,19 @@ internal static class Listing
                     : new JsonWriter(output);
                 var visitor = new RunVisitor<TEntry, TLayout, TMemory>(writer, memory, space.Mode,
                     includeAbsent: format == OutputFormat.Linux, physicallyContiguous: format == OutputFormat.Json);
-                TLayout.Walk(memory, root, from, to, ref visitor);
+                CheckBudget(TLayout.Walk(memory, root, from, to, ref visitor), output);
                 visitor.Finish();
                 return visitor.TablesOutside;
             }
+        }
+    }
+
+    private static void CheckBudget(int walkResult, OutputBuffer output)
+    {
+        if (walkResult == BudgetExhausted)
+        {
+            output.Flush();
+            throw new BadInputException($"the page tables hold more than {EntryBudget} entries (cyclic or corrupt tables?); the listing stops there");
         }
     }
 

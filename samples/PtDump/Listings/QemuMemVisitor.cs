@@ -31,6 +31,7 @@ internal unsafe struct QemuMemVisitor<TEntry, TLayout, TMemory> : IPageTableVisi
     public QemuMemVisitor(OutputBuffer output, TMemory memory, AddressSpace space, ulong from)
     {
         _output = output;
+        _budget = Listing.EntryBudget;
         _memory = memory;
         _linearMask = space.LinearMask;
         _firstAddress = from & space.LinearMask;
@@ -44,9 +45,13 @@ internal unsafe struct QemuMemVisitor<TEntry, TLayout, TMemory> : IPageTableVisi
 
     public int TablesOutside { get; private set; }
 
+    private long _budget;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Visit(ulong va, int level, bool isLeaf, TEntry* entry)
     {
+        if (--_budget < 0)
+            return Listing.BudgetExhausted;
         ulong value = ulong.CreateTruncating(*entry);
         ulong linear = va & _linearMask;
         if (linear < _firstAddress)

@@ -20,12 +20,15 @@ internal unsafe struct QemuTlbVisitor<TEntry, TLayout, TMemory> : IPageTableVisi
     public QemuTlbVisitor(OutputBuffer output, TMemory memory, PagingMode mode)
     {
         _output = output;
+        _budget = Listing.EntryBudget;
         _memory = memory;
         (_pageMask, _level2Mask, _level3Mask) = Masks(mode);
     }
 
     /// <summary>Page tables not read because they lie outside the image.</summary>
     public int TablesOutside { get; private set; }
+
+    private long _budget;
 
     /// <summary>The masks of <c>tlb_info_*</c> for 4K, level-2 and level-3 leaves.</summary>
     public static (ulong Page, ulong Level2, ulong Level3) Masks(PagingMode mode) => mode switch
@@ -38,6 +41,8 @@ internal unsafe struct QemuTlbVisitor<TEntry, TLayout, TMemory> : IPageTableVisi
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Visit(ulong va, int level, bool isLeaf, TEntry* entry)
     {
+        if (--_budget < 0)
+            return Listing.BudgetExhausted;
         ulong value = ulong.CreateTruncating(*entry);
         if ((value & X86Entry.Present) == 0)
             return 0;

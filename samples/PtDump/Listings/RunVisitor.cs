@@ -47,6 +47,7 @@ internal unsafe struct RunVisitor<TEntry, TLayout, TMemory> : IPageTableVisitor<
     public RunVisitor(IRunWriter writer, TMemory memory, PagingMode mode, bool includeAbsent, bool physicallyContiguous)
     {
         _writer = writer;
+        _budget = Listing.EntryBudget;
         _memory = memory;
         _mode = mode;
         _includeAbsent = includeAbsent;
@@ -55,8 +56,12 @@ internal unsafe struct RunVisitor<TEntry, TLayout, TMemory> : IPageTableVisitor<
 
     public int TablesOutside { get; private set; }
 
+    private long _budget;
+
     public int Visit(ulong va, int level, bool isLeaf, TEntry* entry)
     {
+        if (--_budget < 0)
+            return Listing.BudgetExhausted;
         ulong value = ulong.CreateTruncating(*entry);
         if ((value & X86Entry.Present) == 0)
         {
