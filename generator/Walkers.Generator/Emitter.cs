@@ -9,7 +9,7 @@ namespace Walkers.Generator;
 /// Model in, source text out: a pure function, so it can be tested from a hand-built model. The walker
 /// for each level comes from one per-level emitter; nothing is written once per level by hand.
 /// </summary>
-internal static class Emitter
+internal static partial class Emitter
 {
     private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"Walkers.Generator\", \"1.0.0.0\")]";
     private const string AggressiveOptimization = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
@@ -101,6 +101,7 @@ internal static class Emitter
         writer.WriteLine($"public static bool TryTranslate<TMemory>(TMemory memory, ulong root, ulong va, out ulong physicalAddress)");
         writer.WriteLine($"    {MemoryConstraint}");
         writer.WriteLine("    => Layout.TryTranslate(memory, root, va, out physicalAddress);");
+        EmitOperationEntryPoints(writer, layout);
     }
 
     private static void EmitLayout(IndentedTextWriter writer, LayoutSpec layout)

@@ -30,6 +30,49 @@ namespace Walkers.Layouts
             where TMemory : struct, global::Walkers.IPhysicalMemory
             => Layout.TryTranslate(memory, root, va, out physicalAddress);
 
+        /// <summary>Maps [va, va + size) to pa with the largest pages that fit; all or nothing (PageTables.Map).</summary>
+        public static global::Walkers.PageTableResult Map<TMemory>(TMemory memory, global::Walkers.ITableAllocator allocator, ulong root, ulong va, ulong pa, ulong size, ulong flags, global::Walkers.MapOptions options = global::Walkers.MapOptions.None)
+            where TMemory : struct, global::Walkers.IPhysicalMemory
+            => global::Walkers.PageTables<Layout, ulong>.Map(memory, allocator, root, va, pa, size, flags, options);
+
+        /// <summary>Map, writing entries through <paramref name="writer"/> (e.g. an update queue).</summary>
+        public static global::Walkers.PageTableResult Map<TMemory, TWriter>(TMemory memory, global::Walkers.ITableAllocator allocator, ulong root, ulong va, ulong pa, ulong size, ulong flags, global::Walkers.MapOptions options, TWriter writer)
+            where TMemory : struct, global::Walkers.IPhysicalMemory
+            where TWriter : struct, global::Walkers.IEntryWriter<ulong>
+            => global::Walkers.PageTables<Layout, ulong>.Map(memory, allocator, root, va, pa, size, flags, options, writer);
+
+        /// <summary>Clears the leaves in [va, va + size), splitting huge pages at the ends (PageTables.Unmap).</summary>
+        public static global::Walkers.PageTableResult Unmap<TMemory>(TMemory memory, global::Walkers.ITableAllocator allocator, ulong root, ulong va, ulong size, global::Walkers.UnmapOptions options = global::Walkers.UnmapOptions.None)
+            where TMemory : struct, global::Walkers.IPhysicalMemory
+            => global::Walkers.PageTables<Layout, ulong>.Unmap(memory, allocator, root, va, size, options);
+
+        /// <summary>Unmap, writing entries through <paramref name="writer"/>.</summary>
+        public static global::Walkers.PageTableResult Unmap<TMemory, TWriter>(TMemory memory, global::Walkers.ITableAllocator allocator, ulong root, ulong va, ulong size, global::Walkers.UnmapOptions options, TWriter writer)
+            where TMemory : struct, global::Walkers.IPhysicalMemory
+            where TWriter : struct, global::Walkers.IEntryWriter<ulong>
+            => global::Walkers.PageTables<Layout, ulong>.Unmap(memory, allocator, root, va, size, options, writer);
+
+        /// <summary>Sets (entry &amp; ~clear) | set on the present leaves in [va, va + size) (PageTables.Protect; mini-os change_readonly).</summary>
+        public static global::Walkers.PageTableResult Protect<TMemory>(TMemory memory, global::Walkers.ITableAllocator allocator, ulong root, ulong va, ulong size, ulong clear, ulong set)
+            where TMemory : struct, global::Walkers.IPhysicalMemory
+            => global::Walkers.PageTables<Layout, ulong>.Protect(memory, allocator, root, va, size, clear, set);
+
+        /// <summary>Protect, writing entries through <paramref name="writer"/>.</summary>
+        public static global::Walkers.PageTableResult Protect<TMemory, TWriter>(TMemory memory, global::Walkers.ITableAllocator allocator, ulong root, ulong va, ulong size, ulong clear, ulong set, TWriter writer)
+            where TMemory : struct, global::Walkers.IPhysicalMemory
+            where TWriter : struct, global::Walkers.IEntryWriter<ulong>
+            => global::Walkers.PageTables<Layout, ulong>.Protect(memory, allocator, root, va, size, clear, set, writer);
+
+        /// <summary>The present leaves in [from, to] as merged runs; by effective protection when a rule is given (PageTables.Mappings).</summary>
+        public static global::System.Collections.Generic.List<global::Walkers.Mapping> Mappings<TMemory>(TMemory memory, ulong root, ulong from, ulong to, global::Walkers.ProtectionRule? byProtection = null)
+            where TMemory : struct, global::Walkers.IPhysicalMemory
+            => global::Walkers.PageTables<Layout, ulong>.Mappings(memory, root, from, to, byProtection);
+
+        /// <summary>Translates a span of addresses, reusing the tables found for the previous one (PageTables.TranslateMany).</summary>
+        public static int TranslateMany<TMemory>(TMemory memory, ulong root, global::System.ReadOnlySpan<ulong> virtualAddresses, global::System.Span<ulong> physicalAddresses)
+            where TMemory : struct, global::Walkers.IPhysicalMemory
+            => global::Walkers.PageTables<Layout, ulong>.TranslateMany(memory, root, virtualAddresses, physicalAddresses);
+
         /// <summary>
         /// The X86_64 layout as a type: 4 levels, 48-bit virtual addresses (sign-extended),
         /// 64-bit entries. Constants, entry predicates and the walkers, unrolled per level.
