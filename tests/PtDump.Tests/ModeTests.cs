@@ -73,6 +73,21 @@ public sealed class ModeTests : IDisposable
     }
 
     [Fact]
+    public void ZstdCompressedRawImageIsDecompressedAndListed()
+    {
+        using var compressor = new ZstdSharp.Compressor(3);
+        var path = _temp.File("legacy.raw.zst", compressor.Wrap(LegacyTables().Bytes).ToArray());
+        var (exit, stdout, _) = Cli.Run(path, "--cr3", "1000", "--mode", "legacy", "--format", "qemu-tlb");
+        Assert.Equal(0, exit);
+        Assert.Equal("0000000000010000: 0000000000345000 ----A--U-\n"
+            + "00000000c0000000: 0000000000400000 -GPDA---W\n", stdout);
+
+        var (refused, _, stderr) = Cli.Run(path);
+        Assert.Equal(1, refused);
+        Assert.Contains("not an ELF core (no ELF magic after zstd decompression)", stderr);
+    }
+
+    [Fact]
     public void PagingDisabledPrintsWhatQemuPrints()
     {
         var path = _temp.File("real.elf", LegacyTables().ElfCore(cr0: 0x11, cr3: 0x1000, cr4: 0x10, longMode: false));
