@@ -1,0 +1,169 @@
+using System;
+using System.Linq;
+using System.Numerics;
+using CsCheck;
+
+namespace Walkers.Tests.Support;
+
+/// <summary>One entry written into a frame of a random image: <c>Frame</c> -1 is the root table.</summary>
+public readonly record struct EntryWrite(int Frame, int Index, ulong Value)
+{
+    public override string ToString() => $"{(Frame < 0 ? "root" : "f" + Frame)}[{Index}]=0x{Value:x}";
+}
+
+/// <summary>
+/// A random page-table image: <see cref="TableFrames"/> frames allocated up front (frame 0 holds the root,
+/// at <see cref="RootOffset"/>), <see cref="SpareFrames"/> left free for visitors that install tables, and
+/// raw entry values written at random (mostly low/high/middle) indices. A frame may be reached at any level
+/// and through several entries; the entries are only bits, their meaning depends on where the walk meets them.
+/// </summary>
+public sealed record ImageSpec(ulong Start, int TableFrames, int SpareFrames, int RootOffset, EntryWrite[] Writes)
+{
+    public ulong Size => (ulong)(TableFrames + SpareFrames) * SimulatedMemory.FrameSize;
+
+    public ulong Root => Start + (ulong)RootOffset;
+
+    public override string ToString() =>
+        $"start 0x{Start:x}, {TableFrames}+{SpareFrames} frames, root 0x{Root:x}, writes [{string.Join(", ", Writes)}]";
+}
+
+/// <summary>A random range, with the reason it was picked (for failure messages).</summary>
+public readonly record struct WalkRange(ulong From, ulong To, string Kind)
+{
+    public override string ToString() => $"[0x{From:x}, 0x{To:x}] ({Kind})";
+}
+
+/// <summary>A materialised <see cref="ImageSpec"/> in its own <see cref="SimulatedMemory"/>.</summary>
+public sealed unsafe class Image : IDisposable
+{
+    public Image(ImageSpec spec, LevelTable layout)
+    {
+        Spec = spec;
+        Memory = new SimulatedMemory(spec.Size, spec.Start);
+        for (int i = 0; i < spec.TableFrames; i++)
+            Memory.AllocateTable(); // frames are handed out in order: frame i is Start + i * 4096
+        int entryBytes = layout.EntryBytes;
+        foreach (var write in spec.Writes)
+        {
+            ulong address = write.Frame < 0
+                ? spec.Root + (ulong)(write.Index * entryBytes)
+                : spec.Start + (ulong)write.Frame * SimulatedMemory.FrameSize + (ulong)(write.Index * entryBytes);
+            byte* p = Memory.Pointer(address, (uint)entryBytes);
+            if (entryBytes == 4)
+                *(uint*)p = (uint)write.Value;
+            else
+                *(ulong*)p = write.Value;
+        }
+    }
+
+    public ImageSpec Spec { get; }
+    public SimulatedMemory Memory { get; }
+    public FlatMemory View => Memory.View;
+    public ulong Root => Spec.Root;
+
+    /// <summary>The physical address of an entry pointer handed to a visitor.</summary>
+    public ulong PhysicalOf(void* entry) => (ulong)((byte*)entry - View.Base) + View.Start;
+
+    public ReadOnlySpan<byte> Bytes => new(View.Base, checked((int)View.Length));
+
+    public void Dispose() => Memory.Dispose();
+}
+
+/// <summary>CsCheck generators for images and ranges of one layout.</summary>
+public static class ImageGen
+{
+    public const ulong HugeBit = 0x80; // x86 PS
+
+    /// <summary>Indices that matter most (first, second, last, middle...), mixed with uniform ones.</summary>
+    public static Gen<int> Index(int entries) =>
+        Gen.Frequency(
+            (3, Gen.OneOf(0, 1, 2, entries - 1, entries - 2, entries / 2, entries / 2 - 1)),
+            (2, Gen.Int[0, entries - 1]));
+
+    /// <summary>Raw entry values: absent (zero or garbage), tables inside memory, huge pages, pages anywhere, tables outside memory.</summary>
+    public static Gen<ulong> EntryValue(LevelTable layout, ulong start, int tableFrames, ulong end)
+    {
+        ulong present = layout.PresentMask;
+        ulong addressMask = layout.AddressMask;
+        ulong huge = layout.TableMask; // the bit that makes a present entry a huge page where leaves are allowed
+        var flags = Gen.ULong.Select(f => f & ~addressMask & ~present & ~huge);
+        var frame = Gen.Int[0, tableFrames - 1].Select(k => start + (ulong)k * SimulatedMemory.FrameSize);
+        var anywhere = Gen.ULong.Select(a => a & addressMask);
+        var outsideChoices = new[]
+        {
+            Gen.Const(end),
+            Gen.Int[1, 64].Select(k => end + (ulong)k * SimulatedMemory.FrameSize),
+            Gen.Const(addressMask),
+            Gen.Const(start == 0 ? end : start - SimulatedMemory.FrameSize),
+        };
+        var outside = Gen.OneOf(outsideChoices);
+        return Gen.Frequency(
+            (3, Gen.Const(0UL)),
+            (1, Gen.ULong.Select(v => v & ~present)),
+            (6, Gen.Select(frame, flags, (a, f) => (a & addressMask) | f | present)),
+            (2, Gen.Select(anywhere, flags, (a, f) => a | f | present | huge)),
+            (2, Gen.Select(frame, flags, (a, f) => (a & addressMask) | f | present | huge)),
+            (2, Gen.Select(anywhere, flags, (a, f) => a | f | present)),
+            (2, Gen.Select(outside, flags, (a, f) => (a & addressMask) | f | present)));
+    }
+
+    public static Gen<ImageSpec> Image(LevelTable layout)
+    {
+        int top = layout.Levels;
+        int topEntries = layout[top].Entries;
+        int lowEntries = layout[1].Entries; // every non-root table of the x86 layouts has this many entries
+        uint rootBytes = layout.TableBytes(top);
+        int rootSlots = (int)(SimulatedMemory.FrameSize / rootBytes);
+        var start = Gen.OneOf(0UL, 0x10_0000UL, 0x4000_0000UL);
+        return Gen.Select(start, Gen.Int[1, 12], Gen.Int[0, rootSlots - 1])
+            .SelectMany((s, frames, rootSlot) =>
+            {
+                ulong end = s + (ulong)(frames + SpareFrames) * SimulatedMemory.FrameSize;
+                var value = EntryValue(layout, s, frames, end);
+                var rootWrite = Gen.Select(Index(topEntries), value, (i, v) => new EntryWrite(-1, i, v));
+                var frameWrite = Gen.Select(Gen.Int[0, frames - 1], Index(lowEntries), value, (f, i, v) => new EntryWrite(f, i, v));
+                return Gen.Select(rootWrite.Array[1, Math.Min(8, topEntries * 2)], frameWrite.Array[0, 5 * frames],
+                    (r, w) => new ImageSpec(s, frames, SpareFrames, rootSlot * (int)rootBytes, r.Concat(w).ToArray()));
+            });
+    }
+
+    public const int SpareFrames = 8;
+
+    /// <summary>An address built level by level from interesting indices, plus an offset in its page; canonical.</summary>
+    public static Gen<ulong> Address(LevelTable layout)
+    {
+        var gens = Enumerable.Range(1, layout.Levels)
+            .Select(level => Index(layout[level].Entries).Select(i => (ulong)i << layout[level].Shift))
+            .ToArray();
+        Gen<ulong> linear = gens[0];
+        for (int i = 1; i < gens.Length; i++)
+            linear = Gen.Select(linear, gens[i], (a, b) => a | b);
+        var offset = Gen.Frequency((3, Gen.Const(0UL)), (1, Gen.ULong[0, (1UL << layout.PageShift) - 1]));
+        return Gen.Select(linear, offset, (a, o) => layout.Canonical(a | o));
+    }
+
+    public static Gen<WalkRange> Range(LevelTable layout)
+    {
+        var address = Address(layout);
+        int bits = layout.VirtualAddressBits;
+        ulong lowLast = layout.SignExtend ? (1UL << (bits - 1)) - 1 : (1UL << bits) - 1;
+        ulong highFirst = layout.SignExtend ? ~lowLast : 0;
+        var length = Gen.Frequency(
+            (2, Gen.Const(0UL)),
+            (3, Gen.ULong[0, 0x1_0000]),
+            (2, Gen.ULong[0, 1UL << 23]),
+            (1, Gen.ULong[0, 1UL << 33]));
+        return Gen.Frequency(
+            (4, Gen.Select(address, address, (a, b) => new WalkRange(Math.Min(a, b), Math.Max(a, b), "two addresses"))),
+            (1, Gen.Select(address, address, (a, b) => new WalkRange(a, b, "two addresses, unordered"))),
+            (4, Gen.Select(address, length, (a, n) => new WalkRange(a, a + n, "address + length"))),
+            (2, address.Select(a => new WalkRange(a, a, "single address"))),
+            (1, Gen.Const(new WalkRange(0, ulong.MaxValue, "everything"))),
+            (1, address.Select(a => new WalkRange(a, ulong.MaxValue, "to the top"))),
+            (1, address.Select(a => new WalkRange(a, lowLast, "to the end of the low half"))),
+            (1, address.Select(a => new WalkRange(0, a, "from zero"))),
+            (1, Gen.Select(address, address, (a, b) => new WalkRange(a & lowLast, b | highFirst, "across the hole"))),
+            (1, Gen.Select(Gen.ULong, Gen.ULong, (a, b) => new WalkRange(a, b, "raw"))),
+            (1, Gen.Select(Gen.ULong, address, (a, b) => new WalkRange(Math.Min(a, b), Math.Max(a, b), "raw and address"))));
+    }
+}
