@@ -107,7 +107,8 @@ public sealed class ModelBasedOperationTests
                     var options = (op.Overwrite ? MapOptions.Overwrite : 0) | (op.Smallest ? MapOptions.SmallestPages : 0);
                     bool conflict = !op.Overwrite && Enumerable.Range(0, (int)op.Pages).Any(i => model.ContainsKey(va + (ulong)i * Page));
                     var result = space.Map(va, pa, size, op.Flags, options);
-                    Expect(result.Status == (conflict ? PageTableStatus.AlreadyMapped : PageTableStatus.Success), step, op, $"result {result}");
+                    if (result.Status != (conflict ? PageTableStatus.AlreadyMapped : PageTableStatus.Success))
+                        Fail(step, op, $"result {result}");
                     if (conflict)
                         Interlocked.Increment(ref stats.Conflicts);
                     if (!conflict)
@@ -118,7 +119,8 @@ public sealed class ModelBasedOperationTests
                 case Op.UnmapKind:
                 {
                     var result = space.Unmap(va, size, op.Free ? UnmapOptions.FreeEmptyTables : UnmapOptions.None);
-                    Expect(result.Succeeded, step, op, $"result {result}");
+                    if (!result.Succeeded)
+                        Fail(step, op, $"result {result}");
                     for (ulong i = 0; i < op.Pages; i++)
                         model.Remove(va + i * Page);
                     break;
@@ -126,7 +128,8 @@ public sealed class ModelBasedOperationTests
                 default:
                 {
                     var result = space.Protect(va, size, op.Clear, op.Set);
-                    Expect(result.Succeeded, step, op, $"result {result}");
+                    if (!result.Succeeded)
+                        Fail(step, op, $"result {result}");
                     for (ulong i = 0; i < op.Pages; i++)
                         if (model.TryGetValue(va + i * Page, out var m))
                             model[va + i * Page] = (m.Pa, (m.Flags & ~op.Clear) | op.Set);
@@ -162,18 +165,20 @@ public sealed class ModelBasedOperationTests
             for (ulong offset = 0; offset < run.Size; offset += Page, pages++)
             {
                 bool known = model.TryGetValue(run.VirtualAddress + offset, out var m);
-                Expect(known && m.Pa == run.PhysicalAddress + offset && m.Flags == flags, step, op,
-                    $"listing has 0x{run.VirtualAddress + offset:x} -> 0x{run.PhysicalAddress + offset:x} flags 0x{flags:x} (run {run}); model {(known ? $"0x{m.Pa:x} flags 0x{m.Flags:x}" : "unmapped")}");
+                if (!known || m.Pa != run.PhysicalAddress + offset || m.Flags != flags)
+                    Fail(step, op, $"listing has 0x{run.VirtualAddress + offset:x} -> 0x{run.PhysicalAddress + offset:x} flags 0x{flags:x} (run {run}); model {(known ? $"0x{m.Pa:x} flags 0x{m.Flags:x}" : "unmapped")}");
             }
             // ...merged as far as it goes.
             if (r > 0)
             {
                 var before = runs[r - 1];
-                Expect(!(before.LastAddress + 1 == run.VirtualAddress && before.PhysicalAddress + before.Size == run.PhysicalAddress
-                    && before.Flags == run.Flags && before.Level == run.Level), step, op, $"runs {before} and {run} should be one");
+                if (before.LastAddress + 1 == run.VirtualAddress && before.PhysicalAddress + before.Size == run.PhysicalAddress
+                    && before.Flags == run.Flags && before.Level == run.Level)
+                    Fail(step, op, $"runs {before} and {run} should be one");
             }
         }
-        Expect(pages == model.Count, step, op, $"listing has {pages} pages, model {model.Count}");
+        if (pages != model.Count)
+            Fail(step, op, $"listing has {pages} pages, model {model.Count}");
 
         // Single and batched translation of sampled addresses (sorted, so neighbours share tables).
         var vas = new ulong[32];
@@ -187,16 +192,17 @@ public sealed class ModelBasedOperationTests
         {
             ulong? expected = model.TryGetValue(vas[i] & ~(Page - 1), out var m) ? m.Pa | (vas[i] & (Page - 1)) : null;
             expectedMapped += expected.HasValue ? 1 : 0;
-            Expect(space.Translate(vas[i]) == expected, step, op, $"TryTranslate(0x{vas[i]:x}) = {space.Translate(vas[i]):x}, model {expected:x}");
-            Expect(pas[i] == (expected ?? PageTables<TLayout, TEntry>.NotMapped), step, op, $"TranslateMany 0x{vas[i]:x} -> 0x{pas[i]:x}, model {expected:x}");
+            if (space.Translate(vas[i]) != expected)
+                Fail(step, op, $"TryTranslate(0x{vas[i]:x}) = {space.Translate(vas[i]):x}, model {expected:x}");
+            if (pas[i] != (expected ?? PageTables<TLayout, TEntry>.NotMapped))
+                Fail(step, op, $"TranslateMany 0x{vas[i]:x} -> 0x{pas[i]:x}, model {expected:x}");
         }
-        Expect(mapped == expectedMapped, step, op, $"TranslateMany counted {mapped} mapped, model {expectedMapped}");
+        if (mapped != expectedMapped)
+            Fail(step, op, $"TranslateMany counted {mapped} mapped, model {expectedMapped}");
         return runs.Exists(r => r.Level > 1);
     }
 
-    private static void Expect(bool condition, int step, Op op, string message)
-    {
-        if (!condition)
-            throw new XunitException($"after step {step} {op}: {message}");
-    }
+    // Messages are only formatted on failure: the checks run millions of times.
+    private static void Fail(int step, Op op, string message) =>
+        throw new XunitException($"after step {step} {op}: {message}");
 }
