@@ -9,7 +9,8 @@ using Walkers.Images;
 namespace Walkers.PtDump.Tests;
 
 /// <summary>
-/// 5-level and legacy 2-level paging on real QEMU captures, cut down to their page tables (Data/README.md).
+/// The other QEMU captures (5-level, legacy 2-level, a 1G leaf, a PTI user CR3), cut down to their page
+/// tables (Data/README.md).
 /// </summary>
 public sealed class ExtractedCaptureTests
 {
@@ -30,16 +31,28 @@ public sealed class ExtractedCaptureTests
     public void FiveLevelQemuMemIsTheListingQemuIntends() =>
         Assert.Equal(File.ReadAllText(Path.Combine(Folder("x86_64-5level"), "mem-intended.txt")), Cli.Run(Image("x86_64-5level"), "--format", "qemu-mem").Stdout);
 
-    [Fact]
-    public void LegacyTwoLevelQemuTlbIsByteForByteQemus() => Assert.Equal(Tlb("i386-2level"), Cli.Run(Image("i386-2level"), "--format", "qemu-tlb").Stdout);
+    [Theory]
+    [InlineData("i386-2level")]
+    [InlineData("x86_64-4level-1g")]
+    [InlineData("x86_64-4level-pti")]
+    public void QemuTlbIsByteForByteQemus(string variant) => Assert.Equal(Tlb(variant), Cli.Run(Image(variant), "--format", "qemu-tlb").Stdout);
+
+    [Theory]
+    [InlineData("i386-2level")]
+    [InlineData("x86_64-4level-1g")]
+    [InlineData("x86_64-4level-pti")]
+    public void QemuMemIsByteForByteQemus(string variant) =>
+        Assert.Equal(File.ReadAllText(Path.Combine(Folder(variant), "mem.txt")), Cli.Run(Image(variant), "--format", "qemu-mem").Stdout);
 
     [Fact]
-    public void LegacyTwoLevelQemuMemIsByteForByteQemus() =>
-        Assert.Equal(File.ReadAllText(Path.Combine(Folder("i386-2level"), "mem.txt")), Cli.Run(Image("i386-2level"), "--format", "qemu-mem").Stdout);
+    public void OneGigabyteLeafPrintsOneLineWithTheGigabyteMask() =>
+        Assert.Contains("ffff888040000000: 0000000040000000 XGPDA---W\n", Cli.Run(Image("x86_64-4level-1g"), "--format", "qemu-tlb").Stdout);
 
     [Theory]
     [InlineData("x86_64-5level", "FiveLevel")]
     [InlineData("i386-2level", "Legacy")]
+    [InlineData("x86_64-4level-1g", "FourLevel")]
+    [InlineData("x86_64-4level-pti", "FourLevel")]
     public void ModeAndCr3ComeFromTheQemuNote(string variant, string mode)
     {
         string regs = File.ReadAllText(Path.Combine(Folder(variant), "regs.txt"));
@@ -52,6 +65,8 @@ public sealed class ExtractedCaptureTests
     [Theory]
     [InlineData("x86_64-5level")]
     [InlineData("i386-2level")]
+    [InlineData("x86_64-4level-1g")]
+    [InlineData("x86_64-4level-pti")]
     public void TranslateAgreesWithInfoTlbForEveryListedPage(string variant)
     {
         var pages = Tlb(variant).Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -60,12 +75,15 @@ public sealed class ExtractedCaptureTests
         Assert.Equal(0, exit);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(pages.Length, lines.Length);
-        string hugeSize = variant == "i386-2level" ? "4M" : "2M";
         for (int i = 0; i < pages.Length; i++)
         {
             string flags = pages[i][35..];
-            // The legacy 4M column drops PSE-36's high bits; this guest has none (128 MiB).
-            Assert.Equal($"{pages[i][..16]} -> {pages[i][18..34]} {(flags[2] == 'P' ? hugeSize : "4K")} {flags}", lines[i]);
+            // A huge line looks the same at every size: the next listed address tells 2M/4M from 1G.
+            string size = flags[2] != 'P' ? "4K" : variant == "i386-2level" ? "4M" : lines[i].Contains(" 1G ", StringComparison.Ordinal) ? "1G" : "2M";
+            // The legacy 4M column drops PSE-36's high bits; these guests have none.
+            Assert.Equal($"{pages[i][..16]} -> {pages[i][18..34]} {size} {flags}", lines[i]);
+            if (size == "1G")
+                Assert.True(i + 1 == pages.Length || Convert.ToUInt64(pages[i + 1][..16], 16) - Convert.ToUInt64(pages[i][..16], 16) >= 1UL << 30);
         }
     }
 }

@@ -27,6 +27,7 @@ internal unsafe struct QemuMemVisitor<TEntry, TLayout, TMemory> : IPageTableVisi
     private ProtPath _pathProt;          // [level] = prot of the table entries from the root down to that level
     private ulong _start;                // QEMU's *pstart; ulong.MaxValue is its -1
     private ulong _lastProt;
+    private long _budget;                // entries left before the walk is taken for cyclic (Listing.EntryBudget)
 
     public QemuMemVisitor(OutputBuffer output, TMemory memory, AddressSpace space, ulong from)
     {
@@ -44,8 +45,6 @@ internal unsafe struct QemuMemVisitor<TEntry, TLayout, TMemory> : IPageTableVisi
     }
 
     public int TablesOutside { get; private set; }
-
-    private long _budget;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Visit(ulong va, int level, bool isLeaf, TEntry* entry)

@@ -16,6 +16,7 @@ internal unsafe struct QemuTlbVisitor<TEntry, TLayout, TMemory> : IPageTableVisi
     private readonly OutputBuffer _output;
     private readonly TMemory _memory;
     private readonly ulong _pageMask, _level2Mask, _level3Mask;
+    private long _budget;                // entries left before the walk is taken for cyclic (Listing.EntryBudget)
 
     public QemuTlbVisitor(OutputBuffer output, TMemory memory, PagingMode mode)
     {
@@ -28,14 +29,12 @@ internal unsafe struct QemuTlbVisitor<TEntry, TLayout, TMemory> : IPageTableVisi
     /// <summary>Page tables not read because they lie outside the image.</summary>
     public int TablesOutside { get; private set; }
 
-    private long _budget;
-
     /// <summary>The masks of <c>tlb_info_*</c> for 4K, level-2 and level-3 leaves.</summary>
     public static (ulong Page, ulong Level2, ulong Level3) Masks(PagingMode mode) => mode switch
     {
         PagingMode.Legacy => (~0xfffUL, ~0x1f_ffffUL, 0),
         PagingMode.Pae => (~0xfffUL, ~0xf_ffffUL, 0), // (1 << 20) - 1, as QEMU has it
-        _ => (0x3_ffff_ffff_f000UL, 0x3_ffff_ffe0_0000UL, 0x3_fffc_0000_0000UL),
+        _ => (0x3_ffff_ffff_f000UL, 0x3_ffff_ffe0_0000UL, 0x3_ffff_c000_0000UL),
     };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

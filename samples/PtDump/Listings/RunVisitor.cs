@@ -43,6 +43,7 @@ internal unsafe struct RunVisitor<TEntry, TLayout, TMemory> : IPageTableVisitor<
     private readonly bool _physicallyContiguous;
     private MappingRun _run;
     private bool _open;
+    private long _budget;                // entries left before the walk is taken for cyclic (Listing.EntryBudget)
 
     public RunVisitor(IRunWriter writer, TMemory memory, PagingMode mode, bool includeAbsent, bool physicallyContiguous)
     {
@@ -55,8 +56,6 @@ internal unsafe struct RunVisitor<TEntry, TLayout, TMemory> : IPageTableVisitor<
     }
 
     public int TablesOutside { get; private set; }
-
-    private long _budget;
 
     public int Visit(ulong va, int level, bool isLeaf, TEntry* entry)
     {
