@@ -14,6 +14,7 @@ internal static partial class Emitter
     private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"Walkers.Generator\", \"1.0.0.0\")]";
     private const string AggressiveOptimization = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
     private const string AggressiveInlining = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
+    private const string InheritDoc = "/// <inheritdoc/>";
     private const string MemoryConstraint = "where TMemory : struct, global::Walkers.IPhysicalMemory";
 
     public static (string HintName, string Source) Emit(LayoutSpec layout)
@@ -78,26 +79,31 @@ internal static partial class Emitter
     {
         string e = layout.EntryType;
         writer.WriteLine($"/// <summary>This layout as a run-time table, for the reference walker and for display.</summary>");
+        writer.WriteLine(GeneratedCode);
         writer.WriteLine($"public static global::Walkers.LevelTable LevelTable => Layout.LevelTable;");
         writer.WriteLineNoTabs("");
         writer.WriteLine("/// <inheritdoc cref=\"global::Walkers.IPageTableLayout{TEntry}.Walk\"/>");
+        writer.WriteLine(GeneratedCode);
         writer.WriteLine($"public static int Walk<TMemory, TVisitor>(TMemory memory, ulong root, ulong from, ulong to, ref TVisitor visitor)");
         writer.WriteLine($"    {MemoryConstraint}");
         writer.WriteLine($"    where TVisitor : global::Walkers.IPageTableVisitor<{e}>, allows ref struct");
         writer.WriteLine("    => Layout.Walk(memory, root, from, to, ref visitor);");
         writer.WriteLineNoTabs("");
         writer.WriteLine("/// <inheritdoc cref=\"global::Walkers.IPageTableLayout{TEntry}.WalkTree\"/>");
+        writer.WriteLine(GeneratedCode);
         writer.WriteLine($"public static int WalkTree<TMemory, TVisitor>(TMemory memory, ulong root, ulong from, ulong to, ref TVisitor visitor)");
         writer.WriteLine($"    {MemoryConstraint}");
         writer.WriteLine($"    where TVisitor : global::Walkers.IPageTableTreeVisitor<{e}>, allows ref struct");
         writer.WriteLine("    => Layout.WalkTree(memory, root, from, to, ref visitor);");
         writer.WriteLineNoTabs("");
         writer.WriteLine("/// <inheritdoc cref=\"global::Walkers.IPageTableLayout{TEntry}.GetEntry\"/>");
+        writer.WriteLine(GeneratedCode);
         writer.WriteLine($"public static {e}* GetEntry<TMemory>(TMemory memory, ulong root, ulong va)");
         writer.WriteLine($"    {MemoryConstraint}");
         writer.WriteLine("    => Layout.GetEntry(memory, root, va);");
         writer.WriteLineNoTabs("");
         writer.WriteLine("/// <inheritdoc cref=\"global::Walkers.IPageTableLayout{TEntry}.TryTranslate\"/>");
+        writer.WriteLine(GeneratedCode);
         writer.WriteLine($"public static bool TryTranslate<TMemory>(TMemory memory, ulong root, ulong va, out ulong physicalAddress)");
         writer.WriteLine($"    {MemoryConstraint}");
         writer.WriteLine("    => Layout.TryTranslate(memory, root, va, out physicalAddress);");
@@ -133,15 +139,24 @@ internal static partial class Emitter
 
     private static void EmitConstants(IndentedTextWriter writer, LayoutSpec layout)
     {
+        writer.WriteLine(InheritDoc);
         writer.WriteLine($"public static int Levels => {layout.TopLevel};");
+        writer.WriteLine(InheritDoc);
         writer.WriteLine($"public static int VirtualAddressBits => {layout.VirtualAddressBits};");
+        writer.WriteLine(InheritDoc);
         writer.WriteLine($"public static bool SignExtend => {(layout.SignExtend ? "true" : "false")};");
+        writer.WriteLine(InheritDoc);
         writer.WriteLine($"public static int PageShift => {layout.Level(1).Shift};");
+        writer.WriteLine(InheritDoc);
         writer.WriteLine($"public static ulong PresentMask => {Hex(layout.PresentMask)};");
+        writer.WriteLine(InheritDoc);
         writer.WriteLine($"public static ulong AddressMask => {Hex(layout.AddressMask)};");
+        writer.WriteLine("/// <summary>A present entry is a table when <c>(entry &amp; TableMask) == TableValue</c>.</summary>");
         writer.WriteLine($"public static ulong TableMask => {Hex(layout.TableMask)};");
+        writer.WriteLine("/// <summary>See <see cref=\"TableMask\"/>.</summary>");
         writer.WriteLine($"public static ulong TableValue => {Hex(layout.TableValue)};");
         writer.WriteLineNoTabs("");
+        writer.WriteLine(InheritDoc);
         writer.WriteLine("public static global::Walkers.LevelTable LevelTable { get; } = new(");
         writer.Indent++;
         writer.WriteLine($"virtualAddressBits: {layout.VirtualAddressBits}, signExtend: {(layout.SignExtend ? "true" : "false")}, entryBits: {layout.EntryBits},");
@@ -157,13 +172,15 @@ internal static partial class Emitter
         writer.Indent--;
         writer.WriteLineNoTabs("");
 
+        writer.WriteLine(InheritDoc);
         writer.WriteLine(AggressiveInlining);
         writer.WriteLine($"public static bool IsPresent(ulong entry) => (entry & {Hex(layout.PresentMask)}) != 0;");
         writer.WriteLineNoTabs("");
-        writer.WriteLine("/// <summary>A present entry shaped like a table pointer (whatever the level).</summary>");
+        writer.WriteLine(InheritDoc);
         writer.WriteLine(AggressiveInlining);
         writer.WriteLine($"public static bool IsTable(ulong entry) => IsPresent(entry) && (entry & {Hex(layout.TableMask)}) == {Hex(layout.TableValue)};");
         writer.WriteLineNoTabs("");
+        writer.WriteLine(InheritDoc);
         writer.WriteLine(AggressiveInlining);
         writer.WriteLine("public static bool IsLeaf(ulong entry, int level) => level switch");
         writer.WriteLine("{");
@@ -175,27 +192,31 @@ internal static partial class Emitter
         writer.WriteLine("};");
         writer.WriteLineNoTabs("");
         string shiftedAddress = layout.AddressShift == 0 ? "physicalAddress" : $"(physicalAddress >> {layout.AddressShift})";
+        writer.WriteLine(InheritDoc);
         writer.WriteLine(AggressiveInlining);
         writer.WriteLine(layout.AddressShift == 0
             ? $"public static ulong EntryAddress(ulong entry) => entry & {Hex(layout.AddressMask)};"
             : $"public static ulong EntryAddress(ulong entry) => (entry & {Hex(layout.AddressMask)}) << {layout.AddressShift};");
         writer.WriteLineNoTabs("");
+        writer.WriteLine(InheritDoc);
         writer.WriteLine(AggressiveInlining);
         writer.WriteLine($"public static ulong MakeEntry(ulong physicalAddress, ulong flags) => ({shiftedAddress} & {Hex(layout.AddressMask)}) | (flags & ~{Hex(layout.AddressMask)});");
         writer.WriteLineNoTabs("");
         EmitLevelSwitch(writer, layout, "int", "Shift", l => l.Shift.ToString(CultureInfo.InvariantCulture));
         EmitLevelSwitch(writer, layout, "int", "Entries", l => l.Entries.ToString(CultureInfo.InvariantCulture));
         EmitLevelSwitch(writer, layout, "ulong", "Prot", l => Hex(l.Prot));
-        EmitLevelSwitch(writer, layout, "bool", "LeafAllowed", l => l.LeafAllowed || l.Level == 1 ? "true" : "false");
+        EmitLevelSwitch(writer, layout, "bool", "LeafAllowed", l => l.LeafAllowed ? "true" : "false");
         EmitLevelSwitch(writer, layout, "ulong", "PageSize", l => Hex(1UL << l.Shift));
         EmitLevelSwitch(writer, layout, "uint", "TableBytes", l => (l.Entries * layout.EntryBytes).ToString(CultureInfo.InvariantCulture));
 
         int bits = layout.VirtualAddressBits;
+        writer.WriteLine(InheritDoc);
         writer.WriteLine(AggressiveInlining);
         writer.WriteLine(layout.SignExtend
             ? $"public static ulong Canonical(ulong va) => (ulong)((long)(va << {64 - bits}) >> {64 - bits});"
             : $"public static ulong Canonical(ulong va) => va & {Hex(Mask(bits))};");
         writer.WriteLineNoTabs("");
+        writer.WriteLine(InheritDoc);
         writer.WriteLine(AggressiveInlining);
         writer.WriteLine(layout.SignExtend
             ? "public static bool IsCanonical(ulong va) => Canonical(va) == va;"
@@ -204,6 +225,7 @@ internal static partial class Emitter
 
     private static void EmitLevelSwitch(IndentedTextWriter writer, LayoutSpec layout, string type, string name, System.Func<LevelSpec, string> value)
     {
+        writer.WriteLine(InheritDoc);
         writer.WriteLine($"public static {type} {name}(int level) => level switch");
         writer.WriteLine("{");
         writer.Indent++;
@@ -219,6 +241,7 @@ internal static partial class Emitter
     {
         string e = layout.EntryType;
         int top = layout.TopLevel;
+        writer.WriteLine(InheritDoc);
         writer.WriteLine(AggressiveOptimization);
         writer.WriteLine($"public static int Walk<TMemory, TVisitor>(TMemory memory, ulong root, ulong from, ulong to, ref TVisitor visitor)");
         writer.WriteLine($"    {MemoryConstraint}");
@@ -233,6 +256,7 @@ internal static partial class Emitter
         writer.Indent--;
         writer.WriteLine("}");
         writer.WriteLineNoTabs("");
+        writer.WriteLine(InheritDoc);
         writer.WriteLine(AggressiveOptimization);
         writer.WriteLine($"public static int WalkTree<TMemory, TVisitor>(TMemory memory, ulong root, ulong from, ulong to, ref TVisitor visitor)");
         writer.WriteLine($"    {MemoryConstraint}");

@@ -78,7 +78,7 @@ internal static class Parser
             containing.ToEquatableArray(),
             Declaration(declaration, type),
             vaBits, signExtend, entryBits, presentMask, addressMask, addressShift, tableMask, tableValue,
-            levels.OrderBy(l => l.Level).Select(l => new LevelSpec(l.Level, l.Shift, l.Entries, l.Prot, l.Leaf && l.Level > 1)).ToEquatableArray(),
+            levels.OrderBy(l => l.Level).Select(l => new LevelSpec(l.Level, l.Shift, l.Entries, l.Prot, LeafAllowed: l.Leaf || l.Level == 1)).ToEquatableArray(),
             attributeLocation);
         return new ParseResult(layout, EquatableArray<DiagnosticInfo>.Empty);
     }

@@ -26,18 +26,6 @@ internal sealed record LayoutSpec(
     public int TopLevel => Levels.Length;
 
     public LevelSpec Level(int level) => Levels[level - 1];
-
-    /// <summary>Name used for the generated file.</summary>
-    public string HintName
-    {
-        get
-        {
-            var prefix = Namespace is null ? "" : Namespace + ".";
-            foreach (var containing in ContainingTypes)
-                prefix += containing.Name + ".";
-            return prefix + Type.Name + ".Walkers.g.cs";
-        }
-    }
 }
 
 /// <summary>One level: the mini-os ptdata row.</summary>

@@ -6,69 +6,82 @@ namespace Walkers.Layouts
     unsafe partial class X86LegacyNoPse
     {
         /// <summary>This layout as a run-time table, for the reference walker and for display.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public static global::Walkers.LevelTable LevelTable => Layout.LevelTable;
 
         /// <inheritdoc cref="global::Walkers.IPageTableLayout{TEntry}.Walk"/>
+        [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public static int Walk<TMemory, TVisitor>(TMemory memory, ulong root, ulong from, ulong to, ref TVisitor visitor)
             where TMemory : struct, global::Walkers.IPhysicalMemory
             where TVisitor : global::Walkers.IPageTableVisitor<uint>, allows ref struct
             => Layout.Walk(memory, root, from, to, ref visitor);
 
         /// <inheritdoc cref="global::Walkers.IPageTableLayout{TEntry}.WalkTree"/>
+        [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public static int WalkTree<TMemory, TVisitor>(TMemory memory, ulong root, ulong from, ulong to, ref TVisitor visitor)
             where TMemory : struct, global::Walkers.IPhysicalMemory
             where TVisitor : global::Walkers.IPageTableTreeVisitor<uint>, allows ref struct
             => Layout.WalkTree(memory, root, from, to, ref visitor);
 
         /// <inheritdoc cref="global::Walkers.IPageTableLayout{TEntry}.GetEntry"/>
+        [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public static uint* GetEntry<TMemory>(TMemory memory, ulong root, ulong va)
             where TMemory : struct, global::Walkers.IPhysicalMemory
             => Layout.GetEntry(memory, root, va);
 
         /// <inheritdoc cref="global::Walkers.IPageTableLayout{TEntry}.TryTranslate"/>
+        [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public static bool TryTranslate<TMemory>(TMemory memory, ulong root, ulong va, out ulong physicalAddress)
             where TMemory : struct, global::Walkers.IPhysicalMemory
             => Layout.TryTranslate(memory, root, va, out physicalAddress);
 
         /// <summary>Maps [va, va + size) to pa with the largest pages that fit; all or nothing (PageTables.Map).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public static global::Walkers.PageTableResult Map<TMemory>(TMemory memory, global::Walkers.ITableAllocator allocator, ulong root, ulong va, ulong pa, ulong size, ulong flags, global::Walkers.MapOptions options = global::Walkers.MapOptions.None)
             where TMemory : struct, global::Walkers.IPhysicalMemory
             => global::Walkers.PageTables<Layout, uint>.Map(memory, allocator, root, va, pa, size, flags, options);
 
         /// <summary>Map, writing entries through <paramref name="writer"/> (e.g. an update queue).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public static global::Walkers.PageTableResult Map<TMemory, TWriter>(TMemory memory, global::Walkers.ITableAllocator allocator, ulong root, ulong va, ulong pa, ulong size, ulong flags, global::Walkers.MapOptions options, TWriter writer)
             where TMemory : struct, global::Walkers.IPhysicalMemory
             where TWriter : struct, global::Walkers.IEntryWriter<uint>
             => global::Walkers.PageTables<Layout, uint>.Map(memory, allocator, root, va, pa, size, flags, options, writer);
 
         /// <summary>Clears the leaves in [va, va + size), splitting huge pages at the ends (PageTables.Unmap).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public static global::Walkers.PageTableResult Unmap<TMemory>(TMemory memory, global::Walkers.ITableAllocator allocator, ulong root, ulong va, ulong size, global::Walkers.UnmapOptions options = global::Walkers.UnmapOptions.None)
             where TMemory : struct, global::Walkers.IPhysicalMemory
             => global::Walkers.PageTables<Layout, uint>.Unmap(memory, allocator, root, va, size, options);
 
         /// <summary>Unmap, writing entries through <paramref name="writer"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public static global::Walkers.PageTableResult Unmap<TMemory, TWriter>(TMemory memory, global::Walkers.ITableAllocator allocator, ulong root, ulong va, ulong size, global::Walkers.UnmapOptions options, TWriter writer)
             where TMemory : struct, global::Walkers.IPhysicalMemory
             where TWriter : struct, global::Walkers.IEntryWriter<uint>
             => global::Walkers.PageTables<Layout, uint>.Unmap(memory, allocator, root, va, size, options, writer);
 
         /// <summary>Sets (entry &amp; ~clear) | set on the present leaves in [va, va + size) (PageTables.Protect; mini-os change_readonly).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public static global::Walkers.PageTableResult Protect<TMemory>(TMemory memory, global::Walkers.ITableAllocator allocator, ulong root, ulong va, ulong size, ulong clear, ulong set)
             where TMemory : struct, global::Walkers.IPhysicalMemory
             => global::Walkers.PageTables<Layout, uint>.Protect(memory, allocator, root, va, size, clear, set);
 
         /// <summary>Protect, writing entries through <paramref name="writer"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public static global::Walkers.PageTableResult Protect<TMemory, TWriter>(TMemory memory, global::Walkers.ITableAllocator allocator, ulong root, ulong va, ulong size, ulong clear, ulong set, TWriter writer)
             where TMemory : struct, global::Walkers.IPhysicalMemory
             where TWriter : struct, global::Walkers.IEntryWriter<uint>
             => global::Walkers.PageTables<Layout, uint>.Protect(memory, allocator, root, va, size, clear, set, writer);
 
         /// <summary>The present leaves in [from, to] as merged runs; by effective protection when a rule is given (PageTables.Mappings).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public static global::System.Collections.Generic.List<global::Walkers.Mapping> Mappings<TMemory>(TMemory memory, ulong root, ulong from, ulong to, global::Walkers.ProtectionRule? byProtection = null)
             where TMemory : struct, global::Walkers.IPhysicalMemory
             => global::Walkers.PageTables<Layout, uint>.Mappings(memory, root, from, to, byProtection);
 
         /// <summary>Translates a span of addresses, reusing the tables found for the previous one (PageTables.TranslateMany).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public static int TranslateMany<TMemory>(TMemory memory, ulong root, global::System.ReadOnlySpan<ulong> virtualAddresses, global::System.Span<ulong> physicalAddresses)
             where TMemory : struct, global::Walkers.IPhysicalMemory
             => global::Walkers.PageTables<Layout, uint>.TranslateMany(memory, root, virtualAddresses, physicalAddresses);
@@ -80,32 +93,43 @@ namespace Walkers.Layouts
         [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public readonly struct Layout : global::Walkers.IPageTableLayout<uint>
         {
+            /// <inheritdoc/>
             public static int Levels => 2;
+            /// <inheritdoc/>
             public static int VirtualAddressBits => 32;
+            /// <inheritdoc/>
             public static bool SignExtend => false;
+            /// <inheritdoc/>
             public static int PageShift => 12;
+            /// <inheritdoc/>
             public static ulong PresentMask => 0x1UL;
+            /// <inheritdoc/>
             public static ulong AddressMask => 0xFFFF_F000UL;
+            /// <summary>A present entry is a table when <c>(entry &amp; TableMask) == TableValue</c>.</summary>
             public static ulong TableMask => 0x80UL;
+            /// <summary>See <see cref="TableMask"/>.</summary>
             public static ulong TableValue => 0x0UL;
 
+            /// <inheritdoc/>
             public static global::Walkers.LevelTable LevelTable { get; } = new(
                 virtualAddressBits: 32, signExtend: false, entryBits: 32,
                 presentMask: 0x1UL, addressMask: 0xFFFF_F000UL, addressShift: 0,
                 tableMask: 0x80UL, tableValue: 0x0UL,
                 levels: new global::Walkers.LevelInfo[]
                 {
-                    new(Level: 1, Shift: 12, Entries: 1024, Prot: 0x23UL, LeafAllowed: false),
+                    new(Level: 1, Shift: 12, Entries: 1024, Prot: 0x23UL, LeafAllowed: true),
                     new(Level: 2, Shift: 22, Entries: 1024, Prot: 0x67UL, LeafAllowed: false),
                 });
 
+            /// <inheritdoc/>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public static bool IsPresent(ulong entry) => (entry & 0x1UL) != 0;
 
-            /// <summary>A present entry shaped like a table pointer (whatever the level).</summary>
+            /// <inheritdoc/>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public static bool IsTable(ulong entry) => IsPresent(entry) && (entry & 0x80UL) == 0x0UL;
 
+            /// <inheritdoc/>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public static bool IsLeaf(ulong entry, int level) => level switch
             {
@@ -114,12 +138,15 @@ namespace Walkers.Layouts
                 _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),
             };
 
+            /// <inheritdoc/>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public static ulong EntryAddress(ulong entry) => entry & 0xFFFF_F000UL;
 
+            /// <inheritdoc/>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public static ulong MakeEntry(ulong physicalAddress, ulong flags) => (physicalAddress & 0xFFFF_F000UL) | (flags & ~0xFFFF_F000UL);
 
+            /// <inheritdoc/>
             public static int Shift(int level) => level switch
             {
                 1 => 12,
@@ -127,6 +154,7 @@ namespace Walkers.Layouts
                 _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),
             };
 
+            /// <inheritdoc/>
             public static int Entries(int level) => level switch
             {
                 1 => 1024,
@@ -134,6 +162,7 @@ namespace Walkers.Layouts
                 _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),
             };
 
+            /// <inheritdoc/>
             public static ulong Prot(int level) => level switch
             {
                 1 => 0x23UL,
@@ -141,6 +170,7 @@ namespace Walkers.Layouts
                 _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),
             };
 
+            /// <inheritdoc/>
             public static bool LeafAllowed(int level) => level switch
             {
                 1 => true,
@@ -148,6 +178,7 @@ namespace Walkers.Layouts
                 _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),
             };
 
+            /// <inheritdoc/>
             public static ulong PageSize(int level) => level switch
             {
                 1 => 0x1000UL,
@@ -155,6 +186,7 @@ namespace Walkers.Layouts
                 _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),
             };
 
+            /// <inheritdoc/>
             public static uint TableBytes(int level) => level switch
             {
                 1 => 4096,
@@ -162,12 +194,15 @@ namespace Walkers.Layouts
                 _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),
             };
 
+            /// <inheritdoc/>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public static ulong Canonical(ulong va) => va & 0xFFFF_FFFFUL;
 
+            /// <inheritdoc/>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public static bool IsCanonical(ulong va) => va <= 0xFFFF_FFFFUL;
 
+            /// <inheritdoc/>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public static int Walk<TMemory, TVisitor>(TMemory memory, ulong root, ulong from, ulong to, ref TVisitor visitor)
                 where TMemory : struct, global::Walkers.IPhysicalMemory
@@ -180,6 +215,7 @@ namespace Walkers.Layouts
                 return result;
             }
 
+            /// <inheritdoc/>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public static int WalkTree<TMemory, TVisitor>(TMemory memory, ulong root, ulong from, ulong to, ref TVisitor visitor)
                 where TMemory : struct, global::Walkers.IPhysicalMemory
