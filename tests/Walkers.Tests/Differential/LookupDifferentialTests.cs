@@ -12,7 +12,7 @@ namespace Walkers.Tests.Differential;
 /// </summary>
 public sealed unsafe class LookupDifferentialTests
 {
-    public const int Iterations = 400;
+    public const int Iterations = 300;
 
     private static Gen<ulong> Va(LevelTable layout) =>
         Gen.Frequency((6, ImageGen.Address(layout)), (1, Gen.ULong));

@@ -12,7 +12,7 @@ namespace Walkers.Tests.Differential;
 /// </summary>
 public sealed class WalkDifferentialTests
 {
-    public const int Iterations = 800;
+    public const int Iterations = 600;
 
     private static Gen<(ImageSpec Image, WalkRange Range)> Case(LevelTable layout) =>
         Gen.Select(ImageGen.Image(layout), ImageGen.Range(layout));

@@ -142,4 +142,70 @@ public sealed unsafe class HandBuiltWalkTests
         AssertWalks<ulong, X86_64La57.Layout>(La57, 0xFFFF_FF80_0000_0000, ulong.MaxValue,
             V(0xFF00_0000_0000_0000 | (511UL << 48), 5, false, 0xFF8), V(0xFFFF_FF80_0000_0000, 4, false, 0x5FF8),
             L(0xFFFF_0000_0000_0000, 5, 0xFF8));
+
+    [Fact]
+    public void X86_64_a_table_reached_through_two_entries_is_walked_twice_with_each_entrys_addresses()
+    {
+        // root[0] and root[1] -> the same level-3 table (frame 1), whose entry 0 is a 1 GiB page.
+        var spec = Spec(2, Root(0, 0x1000 | 0x67), Root(1, 0x1000 | 0x67), At(1, 0, 0x4000_0000 | PS | 0x63));
+        AssertWalks<ulong, X86_64.Layout>(spec, 0x7F_C000_0000, 0x80_0000_0000,
+            V(0, 4, false, 0x0), V(0x7F_C000_0000, 3, true, 0x1FF8), L(0, 4, 0x0),
+            V(0x80_0000_0000, 4, false, 0x8), V(0x80_0000_0000, 3, true, 0x1000), L(0x80_0000_0000, 4, 0x8));
+        using var image = new Image(spec, X86_64.LevelTable);
+        Assert.True(X86_64.TryTranslate(image.View, 0, 0x80_0000_1234, out ulong pa));
+        Assert.Equal(0x4000_1234UL, pa);
+    }
+
+    [Fact]
+    public void X86_64_a_self_referencing_root_entry_is_walked_once_per_level_and_the_walk_ends()
+    {
+        // root[0] -> the root itself (the recursive-mapping trick): the same entry is met at levels 4, 3, 2 and 1.
+        var spec = Spec(1, Root(0, 0x0000 | 0x67));
+        AssertWalks<ulong, X86_64.Layout>(spec, 0, 0x1FFF,
+            V(0, 4, false, 0x0), V(0, 3, false, 0x0), V(0, 2, false, 0x0), V(0, 1, true, 0x0), V(0x1000, 1, true, 0x8),
+            L(0, 2, 0x0), L(0, 3, 0x0), L(0, 4, 0x0));
+        using var image = new Image(spec, X86_64.LevelTable);
+        Assert.Equal(0x0UL, image.PhysicalOf(X86_64.GetEntry(image.View, 0, 0x0)));
+        Assert.True(X86_64.TryTranslate(image.View, 0, 0x10, out ulong pa)); // the root page maps itself at va 0
+        Assert.Equal(0x10UL, pa);
+    }
+
+    // RISC-V Sv39 (test-only layout): PPN at bit 10, leaf = any of R/W/X; root[0] a 1 GiB gigapage at the root level,
+    // root[1] -> frame 1 whose entry 0 is a 2 MiB megapage.
+    private static readonly ImageSpec Sv39 = Spec(2,
+        Root(0, (0x4000_0000 >> 2) | 0x7), Root(1, (0x1000 >> 2) | 0x1), At(1, 0, (0x20_0000 >> 2) | 0xF));
+
+    [Fact]
+    public void RiscVSv39_walk_meets_a_leaf_at_the_root_level_and_follows_a_shifted_frame_number()
+    {
+        AssertWalks<ulong, RiscVSv39.Layout>(Sv39, 0x3FFF_F000, 0x4000_0000,
+            V(0, 3, true, 0x0), V(0x4000_0000, 3, false, 0x8), V(0x4000_0000, 2, true, 0x1000), L(0x4000_0000, 3, 0x8));
+        AssertWalks<ulong, RiscVSv39.Layout>(Sv39, 0xFFFF_FFC0_0000_0000, 0xFFFF_FFC0_0000_0000,
+            V(0xFFFF_FFC0_0000_0000, 3, true, 0x800));
+        using var image = new Image(Sv39, RiscVSv39.LevelTable);
+        Assert.True(RiscVSv39.TryTranslate(image.View, 0, 0x1234_5678, out ulong pa));
+        Assert.Equal(0x5234_5678UL, pa);
+        Assert.True(RiscVSv39.TryTranslate(image.View, 0, 0x4001_2345, out pa));
+        Assert.Equal(0x21_2345UL, pa);
+        Assert.Equal(0x0UL, image.PhysicalOf(RiscVSv39.GetEntry(image.View, 0, 0x1234_5678)));
+    }
+
+    // AArch64 4K granule (test-only layout): descriptors 0b11 = table, 0b01 = block. root[0] -> frame 1;
+    // frame 1: [0] a 1 GiB block, [1] -> frame 2; frame 2: [0] a 2 MiB block.
+    private static readonly ImageSpec AArch64 = Spec(3,
+        Root(0, 0x1000 | 0x3), At(1, 0, 0x4000_0000 | 0x1), At(1, 1, 0x2000 | 0x3), At(2, 0, 0x60_0000 | 0x401));
+
+    [Fact]
+    public void AArch64Granule4K_walk_tells_table_from_block_descriptors_by_bit_1()
+    {
+        AssertWalks<ulong, AArch64Granule4K.Layout>(AArch64, 0x3FFF_F000, 0x4000_0000,
+            V(0, 4, false, 0x0), V(0, 3, true, 0x1000), V(0x4000_0000, 3, false, 0x1008), V(0x4000_0000, 2, true, 0x2000),
+            L(0x4000_0000, 3, 0x1008), L(0, 4, 0x0));
+        using var image = new Image(AArch64, AArch64Granule4K.LevelTable);
+        Assert.True(AArch64Granule4K.TryTranslate(image.View, 0, 0x3000_0001, out ulong pa));
+        Assert.Equal(0x7000_0001UL, pa);
+        Assert.True(AArch64Granule4K.TryTranslate(image.View, 0, 0x4001_0000, out pa));
+        Assert.Equal(0x61_0000UL, pa);
+        Assert.False(AArch64Granule4K.TryTranslate(image.View, 0, 0x1_0000_0000_0000, out _)); // beyond 48 bits
+    }
 }

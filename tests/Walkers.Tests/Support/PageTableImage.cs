@@ -72,8 +72,6 @@ public sealed unsafe class Image : IDisposable
 /// <summary>CsCheck generators for images and ranges of one layout.</summary>
 public static class ImageGen
 {
-    public const ulong HugeBit = 0x80; // x86 PS
-
     /// <summary>Indices that matter most (first, second, last, middle...), mixed with uniform ones.</summary>
     public static Gen<int> Index(int entries) =>
         Gen.Frequency(
@@ -84,27 +82,25 @@ public static class ImageGen
     public static Gen<ulong> EntryValue(LevelTable layout, ulong start, int tableFrames, ulong end)
     {
         ulong present = layout.PresentMask;
-        ulong addressMask = layout.AddressMask;
-        ulong huge = layout.TableMask; // the bit that makes a present entry a huge page where leaves are allowed
-        var flags = Gen.ULong.Select(f => f & ~addressMask & ~present & ~huge);
+        var flags = Gen.ULong.Select(f => f & ~layout.AddressMask & ~present & ~layout.TableMask);
         var frame = Gen.Int[0, tableFrames - 1].Select(k => start + (ulong)k * SimulatedMemory.FrameSize);
-        var anywhere = Gen.ULong.Select(a => a & addressMask);
+        var anywhere = Gen.ULong;
         var outsideChoices = new[]
         {
             Gen.Const(end),
             Gen.Int[1, 64].Select(k => end + (ulong)k * SimulatedMemory.FrameSize),
-            Gen.Const(addressMask),
+            Gen.Const(layout.AddressMask << layout.AddressShift),
             Gen.Const(start == 0 ? end : start - SimulatedMemory.FrameSize),
         };
         var outside = Gen.OneOf(outsideChoices);
         return Gen.Frequency(
             (3, Gen.Const(0UL)),
             (1, Gen.ULong.Select(v => v & ~present)),
-            (6, Gen.Select(frame, flags, (a, f) => (a & addressMask) | f | present)),
-            (2, Gen.Select(anywhere, flags, (a, f) => a | f | present | huge)),
-            (2, Gen.Select(frame, flags, (a, f) => (a & addressMask) | f | present | huge)),
-            (2, Gen.Select(anywhere, flags, (a, f) => a | f | present)),
-            (2, Gen.Select(outside, flags, (a, f) => (a & addressMask) | f | present)));
+            (6, Gen.Select(frame, flags, (a, f) => layout.TableShaped(layout.Encode(a) | f | present))),
+            (2, Gen.Select(anywhere, flags, (a, f) => layout.LeafShaped(layout.Encode(a) | f | present))),
+            (2, Gen.Select(frame, flags, (a, f) => layout.LeafShaped(layout.Encode(a) | f | present))),
+            (2, Gen.Select(anywhere, flags, (a, f) => layout.TableShaped(layout.Encode(a) | f | present))),
+            (2, Gen.Select(outside, flags, (a, f) => layout.TableShaped(layout.Encode(a) | f | present))));
     }
 
     public static Gen<ImageSpec> Image(LevelTable layout)
@@ -166,4 +162,20 @@ public static class ImageGen
             (1, Gen.Select(Gen.ULong, Gen.ULong, (a, b) => new WalkRange(a, b, "raw"))),
             (1, Gen.Select(Gen.ULong, address, (a, b) => new WalkRange(Math.Min(a, b), Math.Max(a, b), "raw and address"))));
     }
+}
+
+/// <summary>Entry bits in a layout's own format (address field with its shift, table-vs-leaf rule).</summary>
+public static class EntryFormat
+{
+    /// <summary>The address field holding <paramref name="physicalAddress"/>.</summary>
+    public static ulong Encode(this LevelTable layout, ulong physicalAddress) =>
+        (physicalAddress >> layout.AddressShift) & layout.AddressMask;
+
+    /// <summary><paramref name="entry"/> with its table-rule bits saying "table" (x86: PS clear; AArch64: bit 1 set; RISC-V: R/W/X clear).</summary>
+    public static ulong TableShaped(this LevelTable layout, ulong entry) =>
+        (entry & ~layout.TableMask) | layout.TableValue;
+
+    /// <summary><paramref name="entry"/> with its table-rule bits saying "leaf" (x86: PS set; AArch64: bit 1 clear; RISC-V: R set).</summary>
+    public static ulong LeafShaped(this LevelTable layout, ulong entry) =>
+        (entry & ~layout.TableMask) | (layout.TableValue ^ (layout.TableMask & (ulong)-(long)layout.TableMask));
 }

@@ -26,7 +26,7 @@ public sealed record VisitorPolicy(
     public static readonly VisitorPolicy None = new();
 
     /// <summary>Both walkers stop here with <see cref="CapValue"/>: keeps pathological random images cheap.</summary>
-    public const int CallCap = 50_000;
+    public const int CallCap = 20_000;
     public const int CapValue = 0x7A11_CA11;
 }
 
@@ -70,7 +70,6 @@ public sealed unsafe class Session<TEntry>(Image image, LevelTable layout, Visit
     {
         ulong value = ulong.CreateTruncating(*entry);
         ulong mask = layout.AddressMask;
-        ulong huge = layout.TableMask;
         ulong start = image.Spec.Start;
         ulong next = value;
         if (!layout.IsPresent(value))
@@ -79,12 +78,13 @@ public sealed unsafe class Session<TEntry>(Image image, LevelTable layout, Visit
             if (level > 1 && Installs < policy.MaxInstalls && image.Memory.TryAllocateTable(out ulong table))
             {
                 Installs++;
-                next = (table & mask) | (layout[level].Prot & ~mask);
+                next = layout.Encode(table) | (layout[level].Prot & ~mask);
                 if ((r & 1) != 0)
                 {
                     // Give the new table one entry: a page, or (one level up) a huge page / table at frame 0.
                     int index = (int)((r >> 8) % (ulong)layout[level - 1].Entries);
-                    ulong content = (start & mask) | layout.PresentMask | ((r & 2) != 0 ? huge : 0);
+                    ulong content = layout.Encode(start) | layout.PresentMask;
+                    content = (r & 2) != 0 ? layout.LeafShaped(content) : layout.TableShaped(content);
                     byte* slot = image.Memory.Pointer(table + (ulong)(index * sizeof(TEntry)), (uint)sizeof(TEntry));
                     *(TEntry*)slot = TEntry.CreateTruncating(content);
                 }
@@ -96,10 +96,10 @@ public sealed unsafe class Session<TEntry>(Image image, LevelTable layout, Visit
             next = (r >> 4) % 5 switch
             {
                 0 => 0,                                                   // clear
-                1 => value | huge,                                        // set the huge bit
-                2 => value & ~huge,                                       // clear it: a huge page turns into a table pointer
-                3 => (value & ~mask) | ((start + image.Spec.Size + 0x1000 * (r >> 40 & 7)) & mask), // table outside memory
-                _ => (value & ~mask) | ((start + 0x1000 * ((r >> 16) % frames)) & mask),          // another table
+                1 => layout.LeafShaped(value),                            // set the huge bit
+                2 => layout.TableShaped(value),                           // clear it: a huge page turns into a table pointer
+                3 => (value & ~mask) | layout.Encode(start + image.Spec.Size + 0x1000 * (r >> 40 & 7)), // table outside memory
+                _ => (value & ~mask) | layout.Encode(start + 0x1000 * ((r >> 16) % frames)),          // another table
             };
         }
         if (next != value)
@@ -114,8 +114,8 @@ public sealed unsafe class Session<TEntry>(Image image, LevelTable layout, Visit
             ulong other = ((r >> 20) % 3) switch
             {
                 0 => 0,
-                1 => ((start + 0x1000 * ((r >> 32) % frames)) & mask) | layout.PresentMask,
-                _ => ((start + 0x1000 * ((r >> 32) % frames)) & mask) | layout.PresentMask | huge,
+                1 => layout.TableShaped(layout.Encode(start + 0x1000 * ((r >> 32) % frames)) | layout.PresentMask),
+                _ => layout.LeafShaped(layout.Encode(start + 0x1000 * ((r >> 32) % frames)) | layout.PresentMask),
             };
             *(TEntry*)image.Memory.Pointer(slot, (uint)sizeof(TEntry)) = TEntry.CreateTruncating(other);
             Rewrites++;
