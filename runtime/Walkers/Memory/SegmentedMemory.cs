@@ -17,7 +17,8 @@ public readonly unsafe struct SegmentedMemory : IPhysicalMemory
         _segments = segments.OrderBy(s => s.Start).ToArray();
         for (int i = 1; i < _segments.Length; i++)
         {
-            if (_segments[i].Start < _segments[i - 1].End)
+            // Start - previous Start cannot wrap (sorted), unlike End, which is 0 for a block ending at 2^64.
+            if (_segments[i].Start - _segments[i - 1].Start < _segments[i - 1].Length)
                 throw new ArgumentException($"Physical ranges overlap at 0x{_segments[i].Start:x}.", nameof(segments));
         }
     }

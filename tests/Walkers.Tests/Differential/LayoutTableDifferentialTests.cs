@@ -38,8 +38,7 @@ public sealed class LayoutTableDifferentialTests
                 Assert.Equal(row.Prot, TLayout.Prot(level));
                 Assert.Equal(row.PageSize, TLayout.PageSize(level));
                 Assert.Equal(table.TableBytes(level), TLayout.TableBytes(level));
-                if (level > 1) // level 1: the layout says a leaf is allowed (every entry is one), the row repeats the attribute
-                    Assert.Equal(row.LeafAllowed, TLayout.LeafAllowed(level));
+                Assert.Equal(row.LeafAllowed, TLayout.LeafAllowed(level));
             }
         }
     }

@@ -108,6 +108,24 @@ public sealed unsafe class PhysicalMemoryTests : IDisposable
         }));
 
     [Fact]
+    public void SegmentedMemory_rejects_overlapping_segments_at_the_top_of_the_physical_space() =>
+        Assert.Throws<ArgumentException>(() => new SegmentedMemory(new[]
+        {
+            new FlatMemory(_buffer, ulong.MaxValue - 0xFFF, 0x1000), new FlatMemory(_buffer + 0x1000, ulong.MaxValue - 0x7FF, 0x100),
+        }));
+
+    [Fact]
+    public void SegmentedMemory_accepts_adjacent_segments_and_one_ending_exactly_at_the_top()
+    {
+        var memory = new SegmentedMemory(new[]
+        {
+            new FlatMemory(_buffer, ulong.MaxValue - 0x1FFF, 0x1000), new FlatMemory(_buffer + 0x1000, ulong.MaxValue - 0xFFF, 0x1000),
+        });
+        Assert.True(memory.At(ulong.MaxValue, 1) == _buffer + 0x1FFF);
+        Assert.True(memory.At(ulong.MaxValue - 0x1000, 2) == null); // across the two
+    }
+
+    [Fact]
     public void SegmentedMemory_without_segments_or_default_holds_nothing()
     {
         Assert.True(new SegmentedMemory(Array.Empty<FlatMemory>()).At(0, 1) == null);
