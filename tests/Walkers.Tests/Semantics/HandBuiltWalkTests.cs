@@ -208,4 +208,32 @@ public sealed unsafe class HandBuiltWalkTests
         Assert.Equal(0x61_0000UL, pa);
         Assert.False(AArch64Granule4K.TryTranslate(image.View, 0, 0x1_0000_0000_0000, out _)); // beyond 48 bits
     }
+
+    [Theory]
+    [InlineData(0x2000UL, 0x1FFFUL)]
+    [InlineData(ulong.MaxValue, 0UL)]
+    [InlineData(0x60_0001UL, 0x60_0000UL)] // from > to inside one page: rounding from down does not make it a range
+    public void A_range_whose_from_is_above_its_to_makes_no_call_and_returns_0(ulong from, ulong to) =>
+        AssertWalks<ulong, X86_64.Layout>(X64, from, to);
+
+    [Fact]
+    public void Walks_through_OffsetMemory_see_the_same_entries_as_through_FlatMemory()
+    {
+        using var image = new Image(X64, X86_64.LevelTable);
+        var offset = new OffsetMemory((nuint)image.View.Base, image.View.Length);
+        var flat = new Session<ulong>(image, X86_64.LevelTable, VisitorPolicy.None);
+        var f = new SessionVisitor<ulong>(flat);
+        X86_64.WalkTree(image.View, 0, 0, ulong.MaxValue, ref f);
+        var mapped = new Session<ulong>(image, X86_64.LevelTable, VisitorPolicy.None);
+        var m = new SessionVisitor<ulong>(mapped);
+        X86_64.WalkTree(offset, 0, 0, ulong.MaxValue, ref m);
+        var reference = new Session<ulong>(image, X86_64.LevelTable, VisitorPolicy.None);
+        var r = new SessionVisitor<ulong>(reference);
+        ReferenceWalker.WalkTree<ulong, OffsetMemory, SessionVisitor<ulong>>(X86_64.LevelTable, offset, 0, 0, ulong.MaxValue, ref r);
+        Assert.Equal(flat.Calls, mapped.Calls);
+        Assert.Equal(flat.Calls, reference.Calls);
+        Assert.Equal(512 * 4 + 3, flat.Calls.Count); // four tables of 512 entries, three of them left again
+        Assert.True(X86_64.TryTranslate(offset, 0, 0x61_2345, out ulong pa));
+        Assert.Equal(0x21_2345UL, pa);
+    }
 }
