@@ -101,7 +101,7 @@ public static class Program
         format.AcceptOnlyFromAmong("qemu-tlb", "qemu-mem", "linux", "json");
         var range = new Option<string?>("--range")
         {
-            Description = "Only the virtual addresses FROM-TO (hex, TO exclusive as in the listings), e.g. ffffffff80000000-ffffffffc0000000.",
+            Description = "Only the virtual addresses FROM-TO (hex, TO exclusive as in the listings; FROM- runs to the top), e.g. ffffffff80000000-ffffffffc0000000.",
             HelpName = "FROM-TO",
         };
         var image = new Argument<string?>("IMAGE")
@@ -257,9 +257,11 @@ public static class Program
     private static (ulong From, ulong To) ParseRange(string text)
     {
         int dash = text.IndexOf('-', StringComparison.Ordinal);
-        if (dash <= 0 || dash == text.Length - 1)
+        if (dash <= 0)
             throw new UsageException($"--range '{text}': expected FROM-TO in hex");
         ulong from = ParseHex(text[..dash], "--range start");
+        if (dash == text.Length - 1)
+            return (from, ulong.MaxValue); // "FROM-": to the top of the address space, which an exclusive TO cannot name
         ulong end = ParseHex(text[(dash + 1)..], "--range end");
         if (end <= from)
             throw new UsageException($"--range '{text}': the end must be above the start");

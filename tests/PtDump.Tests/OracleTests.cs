@@ -151,6 +151,15 @@ public sealed class OracleTests(UncompressedCaptures captures) : IClassFixture<U
     }
 
     [Fact]
+    public void RangeWithoutAnEndRunsToTheTopOfTheAddressSpace()
+    {
+        var (exit, stdout, _) = Cli.Run(Oracle.Compressed("x86_64-4level"), "--format", "qemu-mem", "--range", "ffff800000000000-");
+        Assert.Equal(0, exit);
+        var expected = string.Concat(Oracle.Text("x86_64-4level", "mem.txt").Split('\n').Where(l => l.StartsWith("ffff", StringComparison.Ordinal)).Select(l => l + "\n"));
+        Assert.Equal(expected, stdout);
+    }
+
+    [Fact]
     public void ManagedZstdDecoderGivesTheSameImageAsLibzstd()
     {
         using var managed = MemoryImage.Open(Oracle.Compressed("i386-pae"), new MemoryImageOptions { Zstd = ManagedZstd.Instance });
