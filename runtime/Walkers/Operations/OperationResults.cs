@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 
 namespace Walkers;
 
@@ -88,7 +89,7 @@ public readonly record struct Mapping(ulong VirtualAddress, ulong PhysicalAddres
     public ulong LastAddress => VirtualAddress + (Size - 1);
 
     public override string ToString() =>
-        $"0x{VirtualAddress:x16}-0x{LastAddress:x16} -> 0x{PhysicalAddress:x} {Size,12:N0} B flags 0x{Flags:x} L{Level}";
+        $"0x{VirtualAddress:x16}-0x{LastAddress:x16} -> {"0x" + PhysicalAddress.ToString("x", CultureInfo.InvariantCulture),-14} {Size,14:N0} B  flags 0x{Flags:x} L{Level}";
 }
 
 /// <summary>

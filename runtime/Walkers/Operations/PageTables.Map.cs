@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace Walkers;
 
@@ -64,6 +65,7 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         public readonly bool Overwrite = (options & MapOptions.Overwrite) != 0;
         private readonly bool _smallest = (options & MapOptions.SmallestPages) != 0;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public ulong PhysicalFor(ulong va) => Pa + (va - First);
 
         /// <summary>A leaf goes at this entry: level 1, or a level allowing pages that the range covers whole with an aligned frame.</summary>
@@ -90,11 +92,10 @@ public static unsafe partial class PageTables<TLayout, TEntry>
 
         public int Visit(ulong va, int level, bool isLeaf, TEntry* entry)
         {
-            ulong value = Read(entry);
+            // An existing table: go on inside it (where a huge page fits, smaller pages go in it).
             if (!isLeaf)
-                return memory.At(TLayout.EntryAddress(value), TLayout.TableBytes(level - 1)) != null
-                    ? 0 // an existing table: go on inside it (where a huge page fits, smaller pages go in it)
-                    : Fail(TableOutside(va, level, value));
+                return CheckTable(memory, va, level, entry, ref Result);
+            ulong value = Read(entry);
             bool present = TLayout.IsPresent(value);
             if (present && !request.Overwrite)
                 return Fail(PageTableResult.Failure(PageTableStatus.AlreadyMapped, va, level,
@@ -122,10 +123,11 @@ public static unsafe partial class PageTables<TLayout, TEntry>
     private struct MapCommit<TWriter>(TWriter writer, MapRequest request) : IPageTableVisitor<TEntry>
         where TWriter : struct, IEntryWriter<TEntry>
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public int Visit(ulong va, int level, bool isLeaf, TEntry* entry)
         {
             // A table (one the plan built, or one that already held smaller pages) is descended into.
-            if (isLeaf && request.LeafHere(va, level))
+            if (isLeaf && (level == 1 || request.LeafHere(va, level)))
                 writer.Write(entry, Entry(TLayout.MakeEntry(request.PhysicalFor(va), LeafFlags(request.Flags, level))));
             return 0;
         }

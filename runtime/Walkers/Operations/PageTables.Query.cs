@@ -36,7 +36,9 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         // Per level: what the table entries above it contribute to the effective protection.
         private PerLevel _allLevels;
         private PerLevel _anyLevel;
-        private Mapping _run;
+        // The run being grown, as scalars (the hot path extends it in registers); _size == 0: none.
+        private ulong _va, _pa, _size, _flags;
+        private int _level;
 
         public MappingsVisitor(List<Mapping> runs, ProtectionRule? byProtection)
         {
@@ -47,6 +49,7 @@ public static unsafe partial class PageTables<TLayout, TEntry>
             _anyLevel[TLayout.Levels] = 0;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public int Visit(ulong va, int level, bool isLeaf, TEntry* entry)
         {
             ulong value = Read(entry);
@@ -63,39 +66,33 @@ public static unsafe partial class PageTables<TLayout, TEntry>
                 return 0;
             ulong size = TLayout.PageSize(level);
             ulong pa = TLayout.EntryAddress(value) & ~(size - 1);
-            bool follows = _run.Size != 0 && _run.VirtualAddress + _run.Size == va;
+            ulong flags;
+            bool extends;
             if (_byProtection)
             {
-                ulong protection = ((value & _allLevels[level]) | _anyLevel[level]) & _rule.Mask;
-                if (follows && _run.Flags == protection)
-                {
-                    _run = _run with { Size = _run.Size + size };
-                    return 0;
-                }
-                Start(new Mapping(va, pa, size, protection, level));
-                return 0;
+                flags = ((value & _allLevels[level]) | _anyLevel[level]) & _rule.Mask;
+                extends = _va + _size == va && _flags == flags;
             }
-            ulong flags = value & ~TLayout.AddressMask;
-            if (follows && _run.Level == level && _run.Flags == flags && _run.PhysicalAddress + _run.Size == pa)
+            else
             {
-                _run = _run with { Size = _run.Size + size };
+                flags = value & ~TLayout.AddressMask;
+                extends = _va + _size == va && _flags == flags && _pa + _size == pa && _level == level;
+            }
+            if (extends && _size != 0)
+            {
+                _size += size;
                 return 0;
             }
-            Start(new Mapping(va, pa, size, flags, level));
-            return 0;
-        }
-
-        private void Start(Mapping run)
-        {
             Finish();
-            _run = run;
+            (_va, _pa, _size, _flags, _level) = (va, pa, size, flags, level);
+            return 0;
         }
 
         public void Finish()
         {
-            if (_run.Size != 0)
-                Runs.Add(_run);
-            _run = default;
+            if (_size != 0)
+                Runs.Add(new Mapping(_va, _pa, _size, _flags, _level));
+            _size = 0;
         }
     }
 

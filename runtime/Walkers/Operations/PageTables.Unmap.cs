@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace Walkers;
 
@@ -87,16 +88,12 @@ public static unsafe partial class PageTables<TLayout, TEntry>
     {
         public PageTableResult Result;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public int Visit(ulong va, int level, bool isLeaf, TEntry* entry)
         {
-            ulong value = Read(entry);
             if (!isLeaf)
-            {
-                if (memory.At(TLayout.EntryAddress(value), TLayout.TableBytes(level - 1)) != null)
-                    return 0;
-                Result = TableOutside(va, level, value);
-                return 1;
-            }
+                return CheckTable(memory, va, level, entry, ref Result);
+            ulong value = Read(entry);
             if (TLayout.IsPresent(value))
                 writer.Write(entry, TEntry.Zero); // wholly inside the range: the ends were split
             return 0;
@@ -124,16 +121,12 @@ public static unsafe partial class PageTables<TLayout, TEntry>
     {
         public PageTableResult Result;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public int Visit(ulong va, int level, bool isLeaf, TEntry* entry)
         {
-            ulong value = Read(entry);
             if (!isLeaf)
-            {
-                if (memory.At(TLayout.EntryAddress(value), TLayout.TableBytes(level - 1)) != null)
-                    return 0;
-                Result = TableOutside(va, level, value);
-                return 1;
-            }
+                return CheckTable(memory, va, level, entry, ref Result);
+            ulong value = Read(entry);
             if (!TLayout.IsPresent(value))
                 return 0;
             // Above level 1 the table marker says "huge page": keep it whatever the masks say.

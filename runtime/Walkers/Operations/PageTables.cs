@@ -183,6 +183,21 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         return true;
     }
 
+    /// <summary>
+    /// A visitor's check at a table entry: 0 when the walk can follow it, else 1 with the failure in
+    /// <paramref name="result"/>. Out of line, so the visitors' leaf path stays small enough to inline.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int CheckTable<TMemory>(TMemory memory, ulong va, int level, TEntry* entry, ref PageTableResult result)
+        where TMemory : struct, IPhysicalMemory
+    {
+        ulong value = Read(entry);
+        if (memory.At(TLayout.EntryAddress(value), TLayout.TableBytes(level - 1)) != null)
+            return 0;
+        result = TableOutside(va, level, value);
+        return 1;
+    }
+
     private static PageTableResult TableOutside(ulong va, int level, ulong value) =>
         PageTableResult.Failure(PageTableStatus.TableOutsideMemory, va, level,
             $"The level-{level} entry at 0x{va:x} (0x{value:x}) points to a table outside memory.");

@@ -61,8 +61,8 @@ public sealed class ModelBasedOperationTests
                     kind switch { 0 or 1 => Op.MapKind, 2 => Op.UnmapKind, _ => Op.ProtectKind },
                     page, Math.Min(pages, WindowPages - page), pa, flags, overwrite, smallest, masks.Item1, masks.Item2, masks.Item3));
             var stats = new Stats();
-            genOp.Array[StepsPerSequence].Sample(ops => RunSequence<TLayout, TEntry>(ops, stats), iter: Sequences,
-                print: ops => string.Join("\n", ops.Select(o => o.ToString())));
+            Gen.Select(genOp.Array[StepsPerSequence], Gen.Bool).Sample(t => RunSequence<TLayout, TEntry>(t.Item1, t.Item2, stats), iter: Sequences,
+                print: t => (t.Item2 ? "high half\n" : "low half\n") + string.Join("\n", t.Item1.Select(o => o.ToString())));
             // Guard against a vacuous property: conflicts, huge pages and splits must actually happen.
             Console.WriteLine($"{typeof(TLayout).DeclaringType!.Name}: {stats}");
             Assert.True(stats.Steps >= Sequences * StepsPerSequence, stats.ToString());
@@ -73,10 +73,16 @@ public sealed class ModelBasedOperationTests
         }
     }
 
-    private static ulong WindowBase<TLayout, TEntry>()
+    /// <summary>
+    /// 8 MiB straddling a 1 GiB (32-bit) or 512 GiB (64-bit) boundary; for sign-extended layouts also one in
+    /// the high half (canonical for 48 and 57 bits).
+    /// </summary>
+    private static ulong WindowBase<TLayout, TEntry>(bool highHalf)
         where TLayout : struct, IPageTableLayout<TEntry>
         where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry> =>
-        TLayout.VirtualAddressBits > 32 ? 0x0000_7F7F_FFC0_0000UL : 0xBFC0_0000UL;
+        TLayout.VirtualAddressBits <= 32 ? 0xBFC0_0000UL
+        : highHalf && TLayout.SignExtend ? 0xFFFF_FF7F_FFC0_0000UL
+        : 0x0000_7F7F_FFC0_0000UL;
 
     private sealed class Stats
     {
@@ -86,12 +92,12 @@ public sealed class ModelBasedOperationTests
             $"{Steps} steps, {Conflicts} refused as conflicts, {StepsWithHugePages} steps with huge pages mapped, {MappedPages} mapped pages summed over steps";
     }
 
-    private static void RunSequence<TLayout, TEntry>(Op[] ops, Stats stats)
+    private static void RunSequence<TLayout, TEntry>(Op[] ops, bool highHalf, Stats stats)
         where TLayout : struct, IPageTableLayout<TEntry>
         where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
     {
         const ulong Page = 4096;
-        ulong window = WindowBase<TLayout, TEntry>();
+        ulong window = WindowBase<TLayout, TEntry>(highHalf);
         using var space = new Space<TLayout, TEntry>();
         var model = new Dictionary<ulong, (ulong Pa, ulong Flags)>();
         var random = new Random((int)(ops.Length == 0 ? 0 : ops[0].Page));
