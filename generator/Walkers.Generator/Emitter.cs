@@ -352,8 +352,8 @@ internal static partial class Emitter
         writer.WriteLine("if (result != 0)");
         writer.WriteLine("    return result;");
         writer.WriteLine($"result = visitor.Leave({canonical}, {level}, entry);");
-        writer.WriteLine("if (result != 0)");
-        writer.WriteLine("    return result;");
+        writer.WriteLine("if (result != 0 && result != global::Walkers.WalkControl.SkipSubtree)");
+        writer.WriteLine("    return result; // after a table there is no subtree left to skip: SkipSubtree means go on");
         writer.Indent--;
         writer.WriteLine("}");
         writer.WriteLine("return 0;");

@@ -25,7 +25,7 @@ public unsafe interface IPageTableTreeVisitor<TEntry> : IPageTableVisitor<TEntry
     /// Called after every entry of the table that <paramref name="entry"/> points to (within the walked range)
     /// was visited. <paramref name="va"/> and <paramref name="level"/> are the table entry's.
     /// </summary>
-    /// <returns>0 to go on; anything else stops the walk and is returned.</returns>
+    /// <returns>0 (or <see cref="WalkControl.SkipSubtree"/>, which means the same here) to go on; anything else stops the walk and is returned.</returns>
     int Leave(ulong va, int level, TEntry* entry);
 }
 

@@ -106,7 +106,7 @@ public static unsafe class ReferenceWalker
                 ulong parentVa = vaLevel & ~(layout[lvl].PageSize - 1);
                 vaLevel = parentVa;
                 ret = visitor.Leave(layout.Canonical(parentVa), lvl, parent);
-                if (ret != 0)
+                if (ret != 0 && ret != WalkControl.SkipSubtree)
                     return ret;
                 index[lvl]++;
             }

@@ -281,8 +281,8 @@ namespace Walkers.Layouts
                     if (result != 0)
                         return result;
                     result = visitor.Leave(Canonical(va), 5, entry);
-                    if (result != 0)
-                        return result;
+                    if (result != 0 && result != global::Walkers.WalkControl.SkipSubtree)
+                        return result; // after a table there is no subtree left to skip: SkipSubtree means go on
                 }
                 return 0;
             }
@@ -315,8 +315,8 @@ namespace Walkers.Layouts
                     if (result != 0)
                         return result;
                     result = visitor.Leave(Canonical(va), 4, entry);
-                    if (result != 0)
-                        return result;
+                    if (result != 0 && result != global::Walkers.WalkControl.SkipSubtree)
+                        return result; // after a table there is no subtree left to skip: SkipSubtree means go on
                 }
                 return 0;
             }
@@ -349,8 +349,8 @@ namespace Walkers.Layouts
                     if (result != 0)
                         return result;
                     result = visitor.Leave(Canonical(va), 3, entry);
-                    if (result != 0)
-                        return result;
+                    if (result != 0 && result != global::Walkers.WalkControl.SkipSubtree)
+                        return result; // after a table there is no subtree left to skip: SkipSubtree means go on
                 }
                 return 0;
             }
@@ -383,8 +383,8 @@ namespace Walkers.Layouts
                     if (result != 0)
                         return result;
                     result = visitor.Leave(Canonical(va), 2, entry);
-                    if (result != 0)
-                        return result;
+                    if (result != 0 && result != global::Walkers.WalkControl.SkipSubtree)
+                        return result; // after a table there is no subtree left to skip: SkipSubtree means go on
                 }
                 return 0;
             }

@@ -273,8 +273,8 @@ namespace Walkers.Layouts
                     if (result != 0)
                         return result;
                     result = visitor.Leave(Canonical(va), 4, entry);
-                    if (result != 0)
-                        return result;
+                    if (result != 0 && result != global::Walkers.WalkControl.SkipSubtree)
+                        return result; // after a table there is no subtree left to skip: SkipSubtree means go on
                 }
                 return 0;
             }
@@ -307,8 +307,8 @@ namespace Walkers.Layouts
                     if (result != 0)
                         return result;
                     result = visitor.Leave(Canonical(va), 3, entry);
-                    if (result != 0)
-                        return result;
+                    if (result != 0 && result != global::Walkers.WalkControl.SkipSubtree)
+                        return result; // after a table there is no subtree left to skip: SkipSubtree means go on
                 }
                 return 0;
             }
@@ -341,8 +341,8 @@ namespace Walkers.Layouts
                     if (result != 0)
                         return result;
                     result = visitor.Leave(Canonical(va), 2, entry);
-                    if (result != 0)
-                        return result;
+                    if (result != 0 && result != global::Walkers.WalkControl.SkipSubtree)
+                        return result; // after a table there is no subtree left to skip: SkipSubtree means go on
                 }
                 return 0;
             }

@@ -257,8 +257,8 @@ namespace Walkers.Layouts
                     if (result != 0)
                         return result;
                     result = visitor.Leave(va, 2, entry);
-                    if (result != 0)
-                        return result;
+                    if (result != 0 && result != global::Walkers.WalkControl.SkipSubtree)
+                        return result; // after a table there is no subtree left to skip: SkipSubtree means go on
                 }
                 return 0;
             }
