@@ -35,6 +35,9 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         ulong last = CheckRange(va, size);
         if ((pa & (PageBytes - 1)) != 0 || pa + (size - 1) < pa)
             throw new ArgumentException($"Physical address 0x{pa:x} is not page aligned, or [pa, pa + size) wraps.", nameof(pa));
+        ulong lastFrame = pa + (size - PageBytes);
+        if (TLayout.EntryAddress(TLayout.MakeEntry(lastFrame, 0)) != lastFrame)
+            throw new ArgumentException($"Physical address 0x{lastFrame:x} does not fit the entry's address field 0x{TLayout.AddressMask:x}.", nameof(pa));
         CheckFlags(flags, nameof(flags));
         if (!TLayout.IsPresent(TLayout.MakeEntry(pa, flags)))
             throw new ArgumentException($"Flags 0x{flags:x} do not have the present bit 0x{TLayout.PresentMask:x}.", nameof(flags));

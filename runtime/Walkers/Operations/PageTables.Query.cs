@@ -117,14 +117,26 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         // tables[l]: the level-l table last descended into; tags[l]: the va >> (bits above that table's span), its identity.
         PerLevel tables = default;
         PerLevel tags = default;
+        // The level-1 table of the last walk, apart from the rest: the common neighbour costs one entry read.
+        TEntry* pageTable = null;
+        ulong pageTableTag = 0;
         int mapped = 0;
         for (int i = 0; i < virtualAddresses.Length; i++)
         {
             ulong va = virtualAddresses[i];
             ulong pa = NotMapped;
-            if (TLayout.IsCanonical(va))
+            if (pageTable != null && va >> RegionShift(1) == pageTableTag)
             {
-                int level = 1;
+                ulong value = Read(pageTable + Index(va, 1));
+                if (TLayout.IsPresent(value))
+                {
+                    pa = (TLayout.EntryAddress(value) & ~(PageBytes - 1)) | (va & (PageBytes - 1));
+                    mapped++;
+                }
+            }
+            else if (TLayout.IsCanonical(va))
+            {
+                int level = 2;
                 while (level < top && (tables[level] == 0 || tags[level] != va >> RegionShift(level)))
                     level++;
                 var table = level == top ? rootTable : (TEntry*)tables[level];
@@ -146,6 +158,11 @@ public static unsafe partial class PageTables<TLayout, TEntry>
                     level--;
                     tables[level] = (ulong)table;
                     tags[level] = va >> RegionShift(level);
+                    if (level == 1)
+                    {
+                        pageTable = table;
+                        pageTableTag = tags[1];
+                    }
                 }
             }
             physicalAddresses[i] = pa;

@@ -22,6 +22,7 @@ public unsafe class OperationBenchmarks
     private ulong _root;
     private EntryUpdateQueue<ulong> _queue = null!;
     private bool _writable = true;
+    private ulong[] _addresses = null!, _translated = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -29,6 +30,10 @@ public unsafe class OperationBenchmarks
         _memory = new SimulatedMemory(8 << 20);
         _root = _memory.AllocateTable();
         _queue = new EntryUpdateQueue<ulong>();
+        _addresses = new ulong[Size / 4096];
+        for (int i = 0; i < _addresses.Length; i++)
+            _addresses[i] = Va + (ulong)i * 4096 + 0x123;
+        _translated = new ulong[_addresses.Length];
         X86_64.Map(_memory.View, _memory, _root, Va, Pa, Size, Present | Writable, MapOptions.SmallestPages).ThrowIfFailed();
     }
 
@@ -61,6 +66,18 @@ public unsafe class OperationBenchmarks
         _writable = !_writable;
         X86_64.Protect(_memory.View, _memory, _root, Va, Size, _writable ? 0 : Writable, _writable ? Writable : 0,
             new QueuedEntryWriter<ulong>(_queue)).ThrowIfFailed();
+    }
+
+    [Benchmark(Description = "TranslateMany: 262,144 ascending addresses, one per page")]
+    public int TranslateMany() => X86_64.TranslateMany(_memory.View, _root, _addresses, _translated);
+
+    [Benchmark(Description = "TryTranslate each of the same addresses")]
+    public int TryTranslateEach()
+    {
+        int mapped = 0;
+        for (int i = 0; i < _addresses.Length; i++)
+            mapped += X86_64.TryTranslate(_memory.View, _root, _addresses[i], out _translated[i]) ? 1 : 0;
+        return mapped;
     }
 
     [Benchmark(Description = "Mappings of 1 GiB of 4 KiB pages (one merged run)")]

@@ -310,5 +310,8 @@ public sealed unsafe class OperationTests
         Assert.Contains("address field", Assert.Throws<ArgumentException>(() => space.Map(0, 0, K4, P | 0x1000)).Message);
         Assert.Contains("non-canonical", Assert.Throws<ArgumentException>(() => space.Map(0x7FFF_FFFF_F000, 0, 2 * K4, P)).Message);
         Assert.Contains("present", Assert.Throws<ArgumentException>(() => space.Protect(0, K4, P, 0)).Message);
+        using var legacy = new Space<X86Legacy.Layout, uint>();
+        Assert.Contains("does not fit", Assert.Throws<ArgumentException>(() => legacy.Map(0, 0xFFFF_F000, 2 * K4, P)).Message);
+        Assert.Contains("32-bit entry", Assert.Throws<ArgumentException>(() => legacy.Map(0, 0, K4, P | NX)).Message);
     }
 }
