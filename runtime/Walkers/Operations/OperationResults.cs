@@ -16,6 +16,12 @@ public enum PageTableStatus
 
     /// <summary>A table (the root, a present table entry, or a freshly allocated frame) lies outside the memory given.</summary>
     TableOutsideMemory,
+
+    /// <summary>
+    /// Protect would turn a huge page into something that reads as a table pointer: on layouts whose leaf
+    /// marker is made of permission bits (RISC-V R/W/X), a larger page must keep at least one of them.
+    /// </summary>
+    NotALeaf,
 }
 
 /// <summary>

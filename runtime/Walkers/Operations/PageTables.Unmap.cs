@@ -51,7 +51,9 @@ public static unsafe partial class PageTables<TLayout, TEntry>
     /// <summary>
     /// mini-os change_readonly, for any bits: every present leaf in [va, va + size) becomes
     /// <c>(entry &amp; ~clear) | set</c>. Absent entries stay absent. A huge page reaching outside the range is
-    /// split first, as in Unmap; the huge-page marker of larger leaves is never changed.
+    /// split first, as in Unmap; the huge-page marker of larger leaves is never changed. Where the marker is
+    /// made of permission bits (RISC-V R/W/X), clearing all of them on a larger page is refused with
+    /// <see cref="PageTableStatus.NotALeaf"/>, changing nothing.
     /// </summary>
     public static PageTableResult Protect<TMemory, TWriter>(TMemory memory, ITableAllocator allocator, ulong root,
         ulong va, ulong size, ulong clear, ulong set, TWriter writer)
@@ -74,6 +76,18 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         {
             log.Undo(allocator, writer);
             return split;
+        }
+        // Where the leaf marker is made of permission bits, clearing them could turn a huge page into a table
+        // pointer: look first (upper levels only, cheap), so that Protect then changes nothing.
+        if (!s_marksHugePages && (clear & s_tableMask) != 0)
+        {
+            var check = new ProtectCheck(clear, set);
+            TLayout.Walk(memory, root, va, last, ref check);
+            if (!check.Result.Succeeded)
+            {
+                log.Undo(allocator, writer);
+                return check.Result;
+            }
         }
         var visitor = new ProtectVisitor<TMemory, TWriter>(memory, writer, clear, set);
         TLayout.Walk(memory, root, va, last, ref visitor);
@@ -112,6 +126,26 @@ public static unsafe partial class PageTables<TLayout, TEntry>
             writer.WriteNow(entry, TEntry.Zero);
             allocator.FreeTable(physical);
             return 0;
+        }
+    }
+
+    private struct ProtectCheck(ulong clear, ulong set) : IPageTableVisitor<TEntry>
+    {
+        public PageTableResult Result;
+
+        public int Visit(ulong va, int level, bool isLeaf, TEntry* entry)
+        {
+            if (!isLeaf)
+                return level == 2 ? WalkControl.SkipSubtree : 0; // level-1 entries are leaves whatever they hold
+            ulong value = Read(entry);
+            if (level == 1 || !TLayout.IsPresent(value))
+                return 0;
+            ulong updated = (value & ~clear) | set;
+            if (TLayout.IsLeaf(updated, level))
+                return 0;
+            Result = PageTableResult.Failure(PageTableStatus.NotALeaf, va, level,
+                $"Protect would turn the level-{level} page at 0x{va:x} (0x{value:x} -> 0x{updated:x}) into a table pointer; keep one of its leaf bits 0x{s_tableMask:x}.");
+            return 1;
         }
     }
 

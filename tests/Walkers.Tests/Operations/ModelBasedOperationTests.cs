@@ -44,11 +44,7 @@ public sealed class ModelBasedOperationTests
             where TLayout : struct, IPageTableLayout<TEntry>
             where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
         {
-            bool wide = sizeof(ulong) == 8 && typeof(TEntry) == typeof(ulong);
-            ulong[] flagChoices = wide
-                ? [0x1, 0x3, 0x5, 0x7, 0x23, 0x63, 0x8000_0000_0000_0003]
-                : [0x1, 0x3, 0x5, 0x7, 0x23, 0x63];
-            ulong[] maskChoices = wide ? [0x0, 0x2, 0x4, 0x6, 0x20, 0x8000_0000_0000_0000] : [0x0, 0x2, 0x4, 0x6, 0x20];
+            var (flagChoices, maskChoices) = FlagProfile<TLayout, TEntry>();
             // Offsets and lengths lean towards 2 MiB / 4 MiB boundaries so huge pages come and go.
             var genAligned4M = Gen.ULong[0, WindowPages / 1024 - 1].Select(p => p * 1024);
             var genPage = Gen.OneOf(Gen.ULong[0, WindowPages - 1], Gen.ULong[0, WindowPages / 512 - 1].Select(p => p * 512), genAligned4M, genAligned4M);
@@ -74,15 +70,37 @@ public sealed class ModelBasedOperationTests
     }
 
     /// <summary>
-    /// 8 MiB straddling a 1 GiB (32-bit) or 512 GiB (64-bit) boundary; for sign-extended layouts also one in
-    /// the high half (canonical for 48 and 57 bits).
+    /// Level-1 leaf flags and protect masks that are valid for the layout's entry format: x86 (P, RW, US, A,
+    /// D, NX); RISC-V (V plus R, never clearing R, so a huge page stays a leaf); AArch64 (page descriptor
+    /// 0b11, AP, AF, UXN, never touching the descriptor type).
+    /// </summary>
+    private static (ulong[] Flags, ulong[] Masks) FlagProfile<TLayout, TEntry>()
+        where TLayout : struct, IPageTableLayout<TEntry>
+        where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
+    {
+        bool wide = typeof(TEntry) == typeof(ulong);
+        var table = TLayout.LevelTable;
+        if (table.TableValue == 0x2) // AArch64: table and page descriptors 0b11, blocks 0b01
+            return ([0x3, 0x403, 0x443, 0x4C3, 0x0040_0000_0000_0403], [0x0, 0x40, 0x80, 0x400, 0x0040_0000_0000_0000]);
+        if (table.TableMask == 0xE) // RISC-V: leaf = any of R/W/X
+            return ([0x3, 0x7, 0xB, 0xF, 0x13, 0xC3], [0x0, 0x4, 0x8, 0xC, 0x10, 0x40]);
+        return wide
+            ? ([0x1, 0x3, 0x5, 0x7, 0x23, 0x63, 0x8000_0000_0000_0003], [0x0, 0x2, 0x4, 0x6, 0x20, 0x8000_0000_0000_0000])
+            : ([0x1, 0x3, 0x5, 0x7, 0x23, 0x63], [0x0, 0x2, 0x4, 0x6, 0x20]);
+    }
+
+    /// <summary>
+    /// 8 MiB around a boundary of the root table's entries (2^(bits-2): 1 GiB for 32-bit, 64 TiB for 48-bit);
+    /// for sign-extended layouts also its mirror in the high half.
     /// </summary>
     private static ulong WindowBase<TLayout, TEntry>(bool highHalf)
         where TLayout : struct, IPageTableLayout<TEntry>
-        where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry> =>
-        TLayout.VirtualAddressBits <= 32 ? 0xBFC0_0000UL
-        : highHalf && TLayout.SignExtend ? 0xFFFF_FF7F_FFC0_0000UL
-        : 0x0000_7F7F_FFC0_0000UL;
+        where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
+    {
+        ulong boundary = 1UL << (TLayout.VirtualAddressBits - 2);
+        ulong half = WindowPages * 4096 / 2;
+        return highHalf && TLayout.SignExtend ? 0 - boundary - half : boundary - half;
+    }
 
     private sealed class Stats
     {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Numerics;
 using Walkers.Layouts;
+using Walkers.Tests.Support;
 
 namespace Walkers.Tests.Operations;
 
@@ -15,7 +16,10 @@ public interface IOperationsTest
 
 public static class OperationLayouts
 {
-    public static TheoryData<string> All => new() { "X86_64", "X86_64La57", "X86Pae", "X86Legacy", "X86LegacyNoPse" };
+    public static TheoryData<string> All => new()
+    {
+        "X86_64", "X86_64La57", "X86Pae", "X86Legacy", "X86LegacyNoPse", "RiscVSv39", "RiscVSv32", "AArch64Granule4K",
+    };
 
     public static void Run(string layout, IOperationsTest test)
     {
@@ -26,6 +30,10 @@ public static class OperationLayouts
             case "X86Pae": test.Run<X86Pae.Layout, ulong>(); break;
             case "X86Legacy": test.Run<X86Legacy.Layout, uint>(); break;
             case "X86LegacyNoPse": test.Run<X86LegacyNoPse.Layout, uint>(); break;
+            // Test-only layouts (tests/Walkers.Tests/Support/TestLayouts.cs): other leaf and table encodings.
+            case "RiscVSv39": test.Run<RiscVSv39.Layout, ulong>(); break;
+            case "RiscVSv32": test.Run<RiscVSv32.Layout, uint>(); break;
+            case "AArch64Granule4K": test.Run<AArch64Granule4K.Layout, ulong>(); break;
             default: throw new ArgumentOutOfRangeException(nameof(layout), layout, "Unknown layout.");
         }
     }

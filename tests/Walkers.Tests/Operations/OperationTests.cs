@@ -208,6 +208,24 @@ public sealed unsafe class OperationTests
         Assert.Equal([new Mapping(M2, M2, M2, P | US | PS, 2)], space.Mappings(0, ulong.MaxValue));
     }
 
+    [Fact]
+    public void Protect_refuses_to_clear_every_leaf_bit_of_a_RISC_V_megapage_and_changes_nothing()
+    {
+        const ulong V = 0x1, R = 0x2, W = 0x4;
+        using var space = new Space<Support.RiscVSv39.Layout, ulong>();
+        space.Map(M2, 0x8000_0000, 2 * M2, V | R | W).ThrowIfFailed(); // two 2 MiB megapages
+        var before = space.Snapshot();
+
+        // Splits the first megapage (level-1 pages may hold anything), covers the second one whole: refused, split undone.
+        var refused = space.Protect(M2 + M2 / 2, M2 + M2 / 2, clear: R | W, set: 0);
+
+        Assert.Equal(PageTableStatus.NotALeaf, refused.Status);
+        Assert.Contains("table pointer", refused.Message);
+        Assert.Equal(before, space.Snapshot());
+        space.Protect(M2, 2 * M2, clear: W, set: 0).ThrowIfFailed(); // read-only megapages stay leaves
+        Assert.Equal([new Mapping(M2, 0x8000_0000, 2 * M2, V | R, 2)], space.Mappings(0, ulong.MaxValue));
+    }
+
     // ----- Listings -----
 
     [Fact]
