@@ -16,10 +16,20 @@ public static unsafe partial class PageTables<TLayout, TEntry>
     public static List<Mapping> Mappings<TMemory>(TMemory memory, ulong root, ulong from, ulong to, ProtectionRule? byProtection = null)
         where TMemory : struct, IPhysicalMemory
     {
-        var visitor = new MappingsVisitor(new List<Mapping>(), byProtection);
-        TLayout.Walk(memory, root, from, to, ref visitor);
-        visitor.Finish();
-        return visitor.Runs;
+        var runs = new List<Mapping>();
+        if (byProtection is { } rule)
+        {
+            var visitor = new ProtectionRunsVisitor(new RunBuilder(runs), rule);
+            TLayout.Walk(memory, root, from, to, ref visitor);
+            visitor.Runs.Finish();
+        }
+        else
+        {
+            var visitor = new ExactRunsVisitor(new RunBuilder(runs));
+            TLayout.Walk(memory, root, from, to, ref visitor);
+            visitor.Runs.Finish();
+        }
+        return runs;
     }
 
     [InlineArray(8)]
@@ -28,23 +38,62 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         private ulong _element;
     }
 
-    private struct MappingsVisitor : IPageTableVisitor<TEntry>
+    /// <summary>The run being grown, as scalars (so the walk extends it in registers); size 0: none yet.</summary>
+    private struct RunBuilder(List<Mapping> output)
     {
-        public readonly List<Mapping> Runs;
-        private readonly bool _byProtection;
+        private ulong _va, _pa, _size, _flags;
+        private int _level;
+
+        /// <summary>Extends the run with a page, or ends it and starts another. <paramref name="exact"/>: frames and level must continue too.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Add(ulong va, ulong pa, ulong size, ulong flags, int level, bool exact)
+        {
+            if (_size != 0 && _va + _size == va && _flags == flags && (!exact || (_pa + _size == pa && _level == level)))
+            {
+                _size += size;
+                return;
+            }
+            Finish();
+            (_va, _pa, _size, _flags, _level) = (va, pa, size, flags, level);
+        }
+
+        public void Finish()
+        {
+            if (_size != 0)
+                output.Add(new Mapping(_va, _pa, _size, _flags, _level));
+            _size = 0;
+        }
+    }
+
+    private struct ExactRunsVisitor(RunBuilder runs) : IPageTableVisitor<TEntry>
+    {
+        public RunBuilder Runs = runs;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Visit(ulong va, int level, bool isLeaf, TEntry* entry)
+        {
+            ulong value = Read(entry);
+            if (isLeaf && TLayout.IsPresent(value))
+            {
+                ulong size = TLayout.PageSize(level);
+                Runs.Add(va, TLayout.EntryAddress(value) & ~(size - 1), size, value & ~TLayout.AddressMask, level, exact: true);
+            }
+            return 0;
+        }
+    }
+
+    private struct ProtectionRunsVisitor : IPageTableVisitor<TEntry>
+    {
+        public RunBuilder Runs;
         private readonly ProtectionRule _rule;
         // Per level: what the table entries above it contribute to the effective protection.
         private PerLevel _allLevels;
         private PerLevel _anyLevel;
-        // The run being grown, as scalars (the hot path extends it in registers); _size == 0: none.
-        private ulong _va, _pa, _size, _flags;
-        private int _level;
 
-        public MappingsVisitor(List<Mapping> runs, ProtectionRule? byProtection)
+        public ProtectionRunsVisitor(RunBuilder runs, ProtectionRule rule)
         {
             Runs = runs;
-            _byProtection = byProtection.HasValue;
-            _rule = byProtection.GetValueOrDefault();
+            _rule = rule;
             _allLevels[TLayout.Levels] = ulong.MaxValue;
             _anyLevel[TLayout.Levels] = 0;
         }
@@ -55,44 +104,16 @@ public static unsafe partial class PageTables<TLayout, TEntry>
             ulong value = Read(entry);
             if (!isLeaf)
             {
-                if (_byProtection)
-                {
-                    _allLevels[level - 1] = _allLevels[level] & (value | ~_rule.AllLevels);
-                    _anyLevel[level - 1] = _anyLevel[level] | (value & _rule.AnyLevel);
-                }
-                return 0;
+                _allLevels[level - 1] = _allLevels[level] & (value | ~_rule.AllLevels);
+                _anyLevel[level - 1] = _anyLevel[level] | (value & _rule.AnyLevel);
             }
-            if (!TLayout.IsPresent(value))
-                return 0;
-            ulong size = TLayout.PageSize(level);
-            ulong pa = TLayout.EntryAddress(value) & ~(size - 1);
-            ulong flags;
-            bool extends;
-            if (_byProtection)
+            else if (TLayout.IsPresent(value))
             {
-                flags = ((value & _allLevels[level]) | _anyLevel[level]) & _rule.Mask;
-                extends = _va + _size == va && _flags == flags;
+                ulong size = TLayout.PageSize(level);
+                ulong protection = ((value & _allLevels[level]) | _anyLevel[level]) & _rule.Mask;
+                Runs.Add(va, TLayout.EntryAddress(value) & ~(size - 1), size, protection, level, exact: false);
             }
-            else
-            {
-                flags = value & ~TLayout.AddressMask;
-                extends = _va + _size == va && _flags == flags && _pa + _size == pa && _level == level;
-            }
-            if (extends && _size != 0)
-            {
-                _size += size;
-                return 0;
-            }
-            Finish();
-            (_va, _pa, _size, _flags, _level) = (va, pa, size, flags, level);
             return 0;
-        }
-
-        public void Finish()
-        {
-            if (_size != 0)
-                Runs.Add(new Mapping(_va, _pa, _size, _flags, _level));
-            _size = 0;
         }
     }
 
