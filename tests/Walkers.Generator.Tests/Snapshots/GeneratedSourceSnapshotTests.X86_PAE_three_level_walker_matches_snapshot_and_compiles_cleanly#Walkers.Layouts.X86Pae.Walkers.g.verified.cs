@@ -54,7 +54,7 @@ namespace Walkers.Layouts
             where TMemory : struct, global::Walkers.IPhysicalMemory
             => global::Walkers.PageTables<Layout, ulong>.Unmap(memory, allocator, root, va, size, options);
 
-        /// <summary>Unmap, writing entries through <paramref name="writer"/>.</summary>
+        /// <summary>Unmap, writing entries through <paramref name="writer"/> (e.g. an update queue).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public static global::Walkers.PageTableResult Unmap<TMemory, TWriter>(TMemory memory, global::Walkers.ITableAllocator allocator, ulong root, ulong va, ulong size, global::Walkers.UnmapOptions options, TWriter writer)
             where TMemory : struct, global::Walkers.IPhysicalMemory
@@ -67,7 +67,7 @@ namespace Walkers.Layouts
             where TMemory : struct, global::Walkers.IPhysicalMemory
             => global::Walkers.PageTables<Layout, ulong>.Protect(memory, allocator, root, va, size, clear, set);
 
-        /// <summary>Protect, writing entries through <paramref name="writer"/>.</summary>
+        /// <summary>Protect, writing entries through <paramref name="writer"/> (e.g. an update queue).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public static global::Walkers.PageTableResult Protect<TMemory, TWriter>(TMemory memory, global::Walkers.ITableAllocator allocator, ulong root, ulong va, ulong size, ulong clear, ulong set, TWriter writer)
             where TMemory : struct, global::Walkers.IPhysicalMemory
