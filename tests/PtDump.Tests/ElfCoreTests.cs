@@ -90,6 +90,20 @@ public sealed unsafe class ElfCoreTests
     }
 
     [Fact]
+    public void LoadSegmentEndingAtTheTopOfThePhysicalSpaceIsAccepted()
+    {
+        var file = Core64();
+        const ulong Top = 0xFFFF_FFFF_FFFF_E000; // [2^64 - 8 KiB, 2^64): ends at 2^64, does not wrap
+        BitConverter.TryWriteBytes(file.AsSpan(64 + 56 + 24, 8), Top); // PT_LOAD p_paddr
+        Assert.Equal(Top, Assert.Single(Parse(file).LoadSegments).PhysicalAddress);
+
+        // ...and one starting inside it overlaps it (the end, 2^64, reads as 0).
+        BitConverter.TryWriteBytes(file.AsSpan(64, 4), 1u); // the PT_NOTE becomes a PT_LOAD
+        BitConverter.TryWriteBytes(file.AsSpan(64 + 24, 8), Top + 0x1000);
+        Assert.Contains("overlap", ParseError(file));
+    }
+
+    [Fact]
     public void NoLoadSegmentIsRefused()
     {
         var file = Core64();

@@ -8,6 +8,7 @@ namespace Walkers.Images;
 /// <summary>A PT_LOAD segment of an ELF core: physical range <c>[PhysicalAddress, PhysicalAddress + Size)</c> at <c>FileOffset</c>.</summary>
 public readonly record struct ElfLoadSegment(ulong PhysicalAddress, ulong VirtualAddress, ulong FileOffset, ulong Size, ulong MemorySize)
 {
+    /// <summary>One past the last physical address; 0 for a segment that ends at 2^64.</summary>
     public ulong PhysicalEnd => PhysicalAddress + Size;
 }
 
@@ -131,7 +132,7 @@ public sealed unsafe class ElfCore
                 ReadNotes(file, offset, fileSize, notes);
             else
             {
-                if (physicalAddress + fileSize < physicalAddress)
+                if (physicalAddress + (fileSize - 1) < physicalAddress) // ending at 2^64 is fine (FlatMemory takes it)
                     throw new ImageFormatException($"ELF segment {i}: physical range 0x{physicalAddress:x} + 0x{fileSize:x} wraps past 2^64");
                 loads.Add(new ElfLoadSegment(physicalAddress, virtualAddress, offset, fileSize, memorySize));
             }
@@ -141,7 +142,8 @@ public sealed unsafe class ElfCore
         loads.Sort((a, b) => a.PhysicalAddress.CompareTo(b.PhysicalAddress));
         for (int i = 1; i < loads.Count; i++)
         {
-            if (loads[i].PhysicalAddress < loads[i - 1].PhysicalEnd)
+            // Start - previous Start cannot wrap (sorted), unlike PhysicalEnd, which is 0 for a segment ending at 2^64.
+            if (loads[i].PhysicalAddress - loads[i - 1].PhysicalAddress < loads[i - 1].Size)
                 throw new ImageFormatException($"ELF PT_LOAD segments overlap at physical address 0x{loads[i].PhysicalAddress:x}");
         }
         return new ElfCore(is64, type, machine, loads.ToImmutableArray(), notes.ToImmutable());
