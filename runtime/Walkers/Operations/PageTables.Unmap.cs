@@ -27,15 +27,10 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         if (size == 0)
             return PageTableResult.Success;
         ulong last = CheckRange(va, size);
-        if (memory.At(root, TLayout.TableBytes(TLayout.Levels)) == null)
-            return RootOutside(root);
         var log = new ChangeLog();
         var split = SplitAtEnds(memory, allocator, root, va, last, log, writer);
         if (!split.Succeeded)
-        {
-            log.Undo(allocator, writer);
             return split;
-        }
         var visitor = new UnmapVisitor<TMemory, TWriter>(memory, allocator, writer, (options & UnmapOptions.FreeEmptyTables) != 0);
         TLayout.WalkTree(memory, root, va, last, ref visitor);
         writer.Flush();
@@ -68,15 +63,10 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         if (size == 0)
             return PageTableResult.Success;
         ulong last = CheckRange(va, size);
-        if (memory.At(root, TLayout.TableBytes(TLayout.Levels)) == null)
-            return RootOutside(root);
         var log = new ChangeLog();
         var split = SplitAtEnds(memory, allocator, root, va, last, log, writer);
         if (!split.Succeeded)
-        {
-            log.Undo(allocator, writer);
             return split;
-        }
         // Where the leaf marker is made of permission bits, clearing them could turn a huge page into a table
         // pointer: look first (upper levels only, cheap), so that Protect then changes nothing.
         if (!s_marksHugePages && (clear & s_tableMask) != 0)

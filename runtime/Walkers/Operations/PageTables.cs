@@ -223,14 +223,17 @@ public static unsafe partial class PageTables<TLayout, TEntry>
     }
 
     /// <summary>
-    /// Splits the huge pages that hold the first or the last page of [first, last] but reach outside it, down
-    /// to pages that lie wholly inside or outside. Afterwards every present leaf in the range is wholly in it.
+    /// Unmap's and Protect's first step: checks the root, then splits the huge pages that hold the first or the
+    /// last page of [first, last] but reach outside it, down to pages that lie wholly inside or outside.
+    /// Afterwards every present leaf in the range is wholly in it. On failure the splits are undone.
     /// </summary>
     private static PageTableResult SplitAtEnds<TMemory, TWriter>(TMemory memory, ITableAllocator allocator, ulong root,
         ulong first, ulong last, ChangeLog log, TWriter writer)
         where TMemory : struct, IPhysicalMemory
         where TWriter : struct, IEntryWriter<TEntry>
     {
+        if (memory.At(root, TLayout.TableBytes(TLayout.Levels)) == null)
+            return RootOutside(root);
         foreach (ulong va in (ReadOnlySpan<ulong>)[first, last])
         {
             while (true)
@@ -243,7 +246,10 @@ public static unsafe partial class PageTables<TLayout, TEntry>
                 if (start >= first && start + (size - 1) <= last)
                     break;
                 if (!TrySplit(memory, allocator, log, writer, entry, start, level, out var failure))
+                {
+                    log.Undo(allocator, writer);
                     return failure;
+                }
             }
         }
         return PageTableResult.Success;
