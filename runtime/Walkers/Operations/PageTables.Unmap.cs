@@ -108,7 +108,10 @@ public static unsafe partial class PageTables<TLayout, TEntry>
             if (!freeEmpty)
                 return 0;
             writer.Flush(); // the table's cleared entries must be in memory before it is looked at
-            ulong physical = TLayout.EntryAddress(Read(entry));
+            ulong value = Read(entry);
+            if (TLayout.IsLeaf(value, level))
+                return 0; // no longer a table link (corrupt, cyclic tables had the walk clear it as a leaf): nothing to free
+            ulong physical = TLayout.EntryAddress(value);
             uint bytes = TLayout.TableBytes(level - 1);
             var table = (byte*)memory.At(physical, bytes);
             if (table == null || new ReadOnlySpan<byte>(table, (int)bytes).ContainsAnyExcept((byte)0))

@@ -182,6 +182,24 @@ public sealed unsafe class OperationTests
     }
 
     [Fact]
+    public void Unmap_freeing_empty_tables_over_a_table_that_links_itself_never_frees_the_root_or_a_frame_twice()
+    {
+        // Corrupt tables: the root's entry 0 points back to the root, so at level 1 the walk meets that very
+        // entry as a "leaf" and clears it. Leave must not then take the cleared entry's address (0: the root
+        // itself here) for an empty table to free.
+        using var memory = new SimulatedMemory(16 * SimulatedMemory.FrameSize, start: 0);
+        ulong root = memory.AllocateTable();
+        Assert.Equal(0UL, root);
+        *(ulong*)memory.Pointer(root, 8) = root | P | RW;
+
+        var result = X86_64.Unmap(memory.View, memory, root, 0, 512 * G1, UnmapOptions.FreeEmptyTables);
+
+        Assert.True(result.Succeeded, result.Message);
+        Assert.Equal(1, memory.TablesInUse); // the root, still allocated
+        Assert.Equal(0UL, *(ulong*)memory.Pointer(root, 8));
+    }
+
+    [Fact]
     public void Protect_changes_present_leaves_in_the_range_only_and_splits_a_partly_covered_huge_page()
     {
         using var space = new Space<X86Pae.Layout, ulong>();
