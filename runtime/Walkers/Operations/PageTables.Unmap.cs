@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 
 namespace Walkers;
@@ -31,7 +32,9 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         var split = SplitAtEnds(memory, allocator, root, va, last, log, writer);
         if (!split.Succeeded)
             return split;
-        var visitor = new UnmapVisitor<TMemory, TWriter>(memory, allocator, writer, (options & UnmapOptions.FreeEmptyTables) != 0);
+        // The tables Leave must not free: the root, and each one it freed (cyclic tables can link a table twice).
+        var keep = (options & UnmapOptions.FreeEmptyTables) != 0 ? new HashSet<ulong> { root } : null;
+        var visitor = new UnmapVisitor<TMemory, TWriter>(memory, allocator, writer, keep);
         TLayout.WalkTree(memory, root, va, last, ref visitor);
         writer.Flush();
         return visitor.Result;
@@ -85,7 +88,8 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         return visitor.Result;
     }
 
-    private struct UnmapVisitor<TMemory, TWriter>(TMemory memory, ITableAllocator allocator, TWriter writer, bool freeEmpty)
+    /// <summary>Clears leaves; with <paramref name="notToFree"/> (FreeEmptyTables) also frees the tables left empty, each once.</summary>
+    private struct UnmapVisitor<TMemory, TWriter>(TMemory memory, ITableAllocator allocator, TWriter writer, HashSet<ulong>? notToFree)
         : IPageTableTreeVisitor<TEntry>
         where TMemory : struct, IPhysicalMemory
         where TWriter : struct, IEntryWriter<TEntry>
@@ -105,7 +109,7 @@ public static unsafe partial class PageTables<TLayout, TEntry>
 
         public int Leave(ulong va, int level, TEntry* entry)
         {
-            if (!freeEmpty)
+            if (notToFree is null)
                 return 0;
             writer.Flush(); // the table's cleared entries must be in memory before it is looked at
             ulong value = Read(entry);
@@ -117,7 +121,8 @@ public static unsafe partial class PageTables<TLayout, TEntry>
             if (table == null || new ReadOnlySpan<byte>(table, (int)bytes).ContainsAnyExcept((byte)0))
                 return 0;
             writer.WriteNow(entry, TEntry.Zero);
-            allocator.FreeTable(physical);
+            if (notToFree.Add(physical))
+                allocator.FreeTable(physical);
             return 0;
         }
     }

@@ -200,6 +200,25 @@ public sealed unsafe class OperationTests
     }
 
     [Fact]
+    public void Unmap_freeing_empty_tables_over_a_two_table_cycle_frees_each_table_once()
+    {
+        // Corrupt tables: root[0] -> T, T[0] -> U, U[0] -> T. The walk meets T's entries as leaves under U and
+        // clears them; T, now empty, is freed at U[0], and must not be freed again at root[0].
+        using var space = new Space<X86_64.Layout, ulong>();
+        ulong t = space.Memory.AllocateTable(), u = space.Memory.AllocateTable();
+        ulong* Entry(ulong table) => (ulong*)space.Memory.Pointer(table, 8);
+        *Entry(space.Root) = t | P | RW;
+        *Entry(t) = u | P | RW;
+        *Entry(u) = t | P | RW;
+
+        var result = space.Unmap(0, 512 * G1, UnmapOptions.FreeEmptyTables);
+
+        Assert.True(result.Succeeded, result.Message);
+        Assert.Equal(0UL, *Entry(space.Root));
+        Assert.Equal(space.Baseline + 1, space.Memory.TablesInUse); // T freed (once); U, emptied but no longer linked, stays allocated
+    }
+
+    [Fact]
     public void Protect_changes_present_leaves_in_the_range_only_and_splits_a_partly_covered_huge_page()
     {
         using var space = new Space<X86Pae.Layout, ulong>();
