@@ -53,6 +53,7 @@ public static unsafe partial class PageTables<TLayout, TEntry>
     /// made of permission bits (RISC-V R/W/X), clearing all of them on a larger page is refused with
     /// <see cref="PageTableStatus.NotALeaf"/>, changing nothing.
     /// </summary>
+    /// <remarks>A table outside memory stops the walk with <see cref="PageTableStatus.TableOutsideMemory"/>; entries before it are already changed (and the ends split), as in Unmap.</remarks>
     public static PageTableResult Protect<TMemory, TWriter>(TMemory memory, ITableAllocator allocator, ulong root,
         ulong va, ulong size, ulong clear, ulong set, TWriter writer)
         where TMemory : struct, IPhysicalMemory
