@@ -164,6 +164,11 @@ public sealed unsafe partial class MemoryImage : IDisposable
             NativeMemory.AlignedFree(buffer);
             throw new ImageFormatException($"{Path}: {e.Message}", e);
         }
+        catch
+        {
+            NativeMemory.AlignedFree(buffer); // a plugged-in decoder may fail in its own way: do not leak the image buffer
+            throw;
+        }
         // The compressed file is no longer needed: the image lives in the native buffer.
         ReleaseMapping();
         _decompressed = buffer;
