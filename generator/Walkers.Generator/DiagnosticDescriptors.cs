@@ -54,8 +54,24 @@ internal static class DiagnosticDescriptors
         "{0}",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor AddressShape = new(
+        "WALK0010", "Address space options must agree",
+        "{0}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor BadEncoding = new(
+        "WALK0011", "Entry encodings must read back as what they mean",
+        "{0}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor BadInherit = new(
+        "WALK0012", "Invalid inherit rule",
+        "{0}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
     private static readonly Dictionary<string, DiagnosticDescriptor> ById =
-        new[] { TypeNotPartial, LevelNumbering, LevelCount, EntriesNotPowerOfTwo, ShiftsDoNotChain, VirtualAddressBits, BadMask, UnsafeNotEnabled, BadValue }
+        new[] { TypeNotPartial, LevelNumbering, LevelCount, EntriesNotPowerOfTwo, ShiftsDoNotChain, VirtualAddressBits, BadMask, UnsafeNotEnabled, BadValue,
+            AddressShape, BadEncoding, BadInherit }
             .ToDictionary(d => d.Id);
 
     public static DiagnosticDescriptor Get(string id) => ById[id];

@@ -4,63 +4,100 @@ using Walkers.Generator.Model;
 namespace Walkers.Generator;
 
 /// <summary>
-/// The ready operations as one-line entry points on the user's type (<c>X86_64.Map(...)</c>), each calling
-/// the runtime's <c>PageTables&lt;Layout, TEntry&gt;</c>: the operation lives in the runtime once, and the call
-/// through the layout struct makes the JIT specialise it for this layout.
+/// The static members on the user's type (<c>X86_64.Walk(...)</c>, <c>X86_64.Map(...)</c>), each one line calling the
+/// layout struct or the runtime's <c>PageTables&lt;Layout, TEntry&gt;</c> (<c>SplitPageTables</c> for a layout with an
+/// upper half, over both roots): the operations live in the runtime once, and the call through the layout struct makes
+/// the JIT specialise them for this layout.
 /// </summary>
 internal static partial class Emitter
 {
     private const string Result = "global::Walkers.PageTableResult";
     private const string Allocator = "global::Walkers.ITableAllocator allocator";
 
-    /// <summary>One operation: its doc, return type, parameters (after <c>memory</c>), arguments, and options type (last, defaulting to None).</summary>
-    private sealed record Operation(string Summary, string Returns, string Name, string Parameters, string Arguments,
-        string? OptionsType = null, bool HasWriterOverload = true);
+    /// <summary>
+    /// One entry point: its doc, return type, name, type parameters beyond TMemory, parameters after <c>memory</c> and the
+    /// root ("{root}" stands for the root parameter), arguments, extra constraints, options type (last, defaulting to
+    /// None), and whether it is an operation of the runtime (else the layout struct's own member).
+    /// </summary>
+    private sealed record EntryPoint(string Summary, string Returns, string Name, string TypeParameters, string Parameters, string Arguments,
+        string Constraint = "", string? OptionsType = null, bool HasWriterOverload = false, bool IsOperation = true);
 
-    private static readonly Operation[] Operations =
+    private static readonly EntryPoint[] EntryPoints =
     [
-        new("Maps [va, va + size) to pa with the largest pages that fit; all or nothing (PageTables.Map).",
-            Result, "Map", $"{Allocator}, ulong root, ulong va, ulong pa, ulong size, ulong flags", "allocator, root, va, pa, size, flags",
-            "global::Walkers.MapOptions"),
-        new("Clears the leaves in [va, va + size), splitting huge pages at the ends (PageTables.Unmap).",
-            Result, "Unmap", $"{Allocator}, ulong root, ulong va, ulong size", "allocator, root, va, size",
-            "global::Walkers.UnmapOptions"),
-        new("Sets (entry &amp; ~clear) | set on the present leaves in [va, va + size) (PageTables.Protect; mini-os change_readonly).",
-            Result, "Protect", $"{Allocator}, ulong root, ulong va, ulong size, ulong clear, ulong set", "allocator, root, va, size, clear, set"),
-        new("The present leaves in [from, to] as merged runs; by effective protection when a rule is given (PageTables.Mappings).",
-            "global::System.Collections.Generic.List<global::Walkers.Mapping>", "Mappings",
-            "ulong root, ulong from, ulong to, global::Walkers.ProtectionRule? byProtection = null", "root, from, to, byProtection",
-            HasWriterOverload: false),
-        new("Translates a span of addresses, reusing the tables found for the previous one (PageTables.TranslateMany).",
-            "int", "TranslateMany", "ulong root, global::System.ReadOnlySpan<ulong> virtualAddresses, global::System.Span<ulong> physicalAddresses",
-            "root, virtualAddresses, physicalAddresses", HasWriterOverload: false),
+        new("/// <inheritdoc cref=\"global::Walkers.IPageTableLayout{TEntry}.Walk\"/>", "int", "Walk", ", TVisitor",
+            "ulong from, ulong to, ref TVisitor visitor", "from, to, ref visitor",
+            "where TVisitor : global::Walkers.IPageTableVisitor<{e}>, allows ref struct", IsOperation: false),
+        new("/// <inheritdoc cref=\"global::Walkers.IPageTableLayout{TEntry}.WalkTree\"/>", "int", "WalkTree", ", TVisitor",
+            "ulong from, ulong to, ref TVisitor visitor", "from, to, ref visitor",
+            "where TVisitor : global::Walkers.IPageTableTreeVisitor<{e}>, allows ref struct", IsOperation: false),
+        new("/// <inheritdoc cref=\"global::Walkers.IPageTableLayout{TEntry}.GetEntry\"/>", "{e}*", "GetEntry", "",
+            "ulong va", "va", IsOperation: false),
+        new("/// <inheritdoc cref=\"global::Walkers.IPageTableLayout{TEntry}.TryTranslate\"/>", "bool", "TryTranslate", "",
+            "ulong va, out ulong physicalAddress", "va, out physicalAddress", IsOperation: false),
+        new("/// <inheritdoc cref=\"global::Walkers.PageTables{TLayout, TEntry}.Map{TMemory}\"/>", Result, "Map", "",
+            "ulong va, ulong pa, ulong size, ulong flags", "va, pa, size, flags", OptionsType: "global::Walkers.MapOptions", HasWriterOverload: true),
+        new("/// <inheritdoc cref=\"global::Walkers.PageTables{TLayout, TEntry}.Unmap{TMemory}\"/>", Result, "Unmap", "",
+            "ulong va, ulong size", "va, size", OptionsType: "global::Walkers.UnmapOptions", HasWriterOverload: true),
+        new("/// <inheritdoc cref=\"global::Walkers.PageTables{TLayout, TEntry}.Protect{TMemory}\"/>", Result, "Protect", "",
+            "ulong va, ulong size, ulong clear, ulong set", "va, size, clear, set", HasWriterOverload: true),
+        new("/// <inheritdoc cref=\"global::Walkers.PageTables{TLayout, TEntry}.Mappings{TMemory}\"/>",
+            "global::System.Collections.Generic.List<global::Walkers.Mapping>", "Mappings", "",
+            "ulong from, ulong to, global::Walkers.MappingOptions options = default", "from, to, options"),
+        new("/// <inheritdoc cref=\"global::Walkers.PageTables{TLayout, TEntry}.TranslateMany{TMemory}\"/>", "int", "TranslateMany", "",
+            "global::System.ReadOnlySpan<ulong> virtualAddresses, global::System.Span<ulong> physicalAddresses", "virtualAddresses, physicalAddresses"),
     ];
 
-    private static void EmitOperationEntryPoints(IndentedTextWriter writer, LayoutSpec layout)
+    private static void EmitEntryPoints(IndentedTextWriter writer, LayoutSpec layout)
     {
         string e = layout.EntryType;
-        string operations = $"global::Walkers.PageTables<Layout, {e}>";
-        foreach (var operation in Operations)
+        bool split = layout.Shape == AddressShape.Split;
+        writer.WriteLine($"/// <summary>This layout as a run-time table, for the reference walker and for display{(split ? " (the lower half; <c>UpperLayout.LevelTable</c> is the upper one)" : "")}.</summary>");
+        writer.WriteLine(GeneratedCode);
+        writer.WriteLine($"public static global::Walkers.LevelTable LevelTable => Layout.LevelTable;");
+        writer.WriteLineNoTabs("");
+        writer.WriteLine("/// <inheritdoc cref=\"global::Walkers.IPageTableLayout{TEntry}.RootFromRegister\"/>");
+        writer.WriteLine(GeneratedCode);
+        writer.WriteLine("public static ulong RootFromRegister(ulong register) => Layout.RootFromRegister(register);");
+        if (split)
         {
-            string options = operation.OptionsType is null ? "" : $", {operation.OptionsType} options = {operation.OptionsType}.None";
-            string optionsArgument = operation.OptionsType is null ? "" : ", options";
             writer.WriteLineNoTabs("");
-            writer.WriteLine($"/// <summary>{operation.Summary}</summary>");
+            writer.WriteLine("/// <summary>Both roots from the two root registers (AArch64: TTBR0_EL1 and TTBR1_EL1, as read from the CPU).</summary>");
             writer.WriteLine(GeneratedCode);
-            writer.WriteLine($"public static {operation.Returns} {operation.Name}<TMemory>(TMemory memory, {operation.Parameters}{options})");
+            writer.WriteLine("public static global::Walkers.PageTableRoots RootsFromRegisters(ulong lowerRegister, ulong upperRegister) =>");
+            writer.WriteLine("    new(Layout.RootFromRegister(lowerRegister), Layout.RootFromRegister(upperRegister));");
+        }
+
+        string root = split ? "global::Walkers.PageTableRoots roots" : "ulong root";
+        string rootArgument = split ? "roots" : "root";
+        string operations = split ? $"global::Walkers.SplitPageTables<Layout, UpperLayout, {e}>" : $"global::Walkers.PageTables<Layout, {e}>";
+        foreach (var entry in EntryPoints)
+        {
+            string target = split || entry.IsOperation ? operations : "Layout";
+            bool allocates = entry.HasWriterOverload;
+            string parameters = $"TMemory memory, {(allocates ? Allocator + ", " : "")}{root}, {entry.Parameters}";
+            string arguments = $"memory, {(allocates ? "allocator, " : "")}{rootArgument}, {entry.Arguments}";
+            string options = entry.OptionsType is null ? "" : $", {entry.OptionsType} options = {entry.OptionsType}.None";
+            string optionsArgument = entry.OptionsType is null ? "" : ", options";
+            string returns = entry.Returns.Replace("{e}", e);
+            writer.WriteLineNoTabs("");
+            writer.WriteLine(entry.Summary);
+            writer.WriteLine(GeneratedCode);
+            writer.WriteLine($"public static {returns} {entry.Name}<TMemory{entry.TypeParameters}>({parameters}{options})");
             writer.WriteLine($"    {MemoryConstraint}");
-            writer.WriteLine($"    => {operations}.{operation.Name}(memory, {operation.Arguments}{optionsArgument});");
-            if (!operation.HasWriterOverload)
+            if (entry.Constraint.Length > 0)
+                writer.WriteLine($"    {entry.Constraint.Replace("{e}", e)}");
+            writer.WriteLine($"    => {target}.{entry.Name}({arguments}{optionsArgument});");
+            if (!entry.HasWriterOverload)
                 continue;
 
             writer.WriteLineNoTabs("");
-            writer.WriteLine($"/// <summary>{operation.Name}, writing entries through <paramref name=\"writer\"/> (e.g. an update queue).</summary>");
+            writer.WriteLine($"/// <summary>{entry.Name}, writing entries through <paramref name=\"writer\"/> (e.g. an update queue).</summary>");
             writer.WriteLine(GeneratedCode);
-            string writerOptions = operation.OptionsType is null ? "" : $", {operation.OptionsType} options";
-            writer.WriteLine($"public static {operation.Returns} {operation.Name}<TMemory, TWriter>(TMemory memory, {operation.Parameters}{writerOptions}, TWriter writer)");
+            string writerOptions = entry.OptionsType is null ? "" : $", {entry.OptionsType} options";
+            writer.WriteLine($"public static {returns} {entry.Name}<TMemory, TWriter>({parameters}{writerOptions}, TWriter writer)");
             writer.WriteLine($"    {MemoryConstraint}");
             writer.WriteLine($"    where TWriter : struct, global::Walkers.IEntryWriter<{e}>");
-            writer.WriteLine($"    => {operations}.{operation.Name}(memory, {operation.Arguments}{optionsArgument}, writer);");
+            writer.WriteLine($"    => {operations}.{entry.Name}({arguments}{optionsArgument}, writer);");
         }
     }
 }

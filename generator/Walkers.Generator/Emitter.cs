@@ -1,13 +1,15 @@
 using System.CodeDom.Compiler;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using Walkers.Generator.Model;
 
 namespace Walkers.Generator;
 
 /// <summary>
 /// Model in, source text out: a pure function, so it can be tested from a hand-built model. The walker
-/// for each level comes from one per-level emitter; nothing is written once per level by hand.
+/// for each level comes from one per-level emitter; nothing is written once per level by hand. A layout with
+/// an upper half gets a second, thin layout struct that shares the first one's unrolled walkers.
 /// </summary>
 internal static partial class Emitter
 {
@@ -16,6 +18,7 @@ internal static partial class Emitter
     private const string AggressiveInlining = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
     private const string InheritDoc = "/// <inheritdoc/>";
     private const string MemoryConstraint = "where TMemory : struct, global::Walkers.IPhysicalMemory";
+    private const string Kind = "global::Walkers.EntryKind";
 
     public static (string HintName, string Source) Emit(LayoutSpec layout)
     {
@@ -43,6 +46,11 @@ internal static partial class Emitter
         EmitEntryPoints(writer, layout);
         writer.WriteLineNoTabs("");
         EmitLayout(writer, layout);
+        if (layout.Shape == AddressShape.Split)
+        {
+            writer.WriteLineNoTabs("");
+            EmitUpperLayout(writer, layout);
+        }
         writer.Indent--;
         writer.WriteLine("}");
 
@@ -74,84 +82,119 @@ internal static partial class Emitter
         return name.Append(layout.Type.Name).Append(".Walkers.g.cs").ToString();
     }
 
-    /// <summary>Static members on the user's type, so callers write <c>X86_64.Walk(...)</c>.</summary>
-    private static void EmitEntryPoints(IndentedTextWriter writer, LayoutSpec layout)
-    {
-        string e = layout.EntryType;
-        writer.WriteLine($"/// <summary>This layout as a run-time table, for the reference walker and for display.</summary>");
-        writer.WriteLine(GeneratedCode);
-        writer.WriteLine($"public static global::Walkers.LevelTable LevelTable => Layout.LevelTable;");
-        writer.WriteLineNoTabs("");
-        writer.WriteLine("/// <inheritdoc cref=\"global::Walkers.IPageTableLayout{TEntry}.Walk\"/>");
-        writer.WriteLine(GeneratedCode);
-        writer.WriteLine($"public static int Walk<TMemory, TVisitor>(TMemory memory, ulong root, ulong from, ulong to, ref TVisitor visitor)");
-        writer.WriteLine($"    {MemoryConstraint}");
-        writer.WriteLine($"    where TVisitor : global::Walkers.IPageTableVisitor<{e}>, allows ref struct");
-        writer.WriteLine("    => Layout.Walk(memory, root, from, to, ref visitor);");
-        writer.WriteLineNoTabs("");
-        writer.WriteLine("/// <inheritdoc cref=\"global::Walkers.IPageTableLayout{TEntry}.WalkTree\"/>");
-        writer.WriteLine(GeneratedCode);
-        writer.WriteLine($"public static int WalkTree<TMemory, TVisitor>(TMemory memory, ulong root, ulong from, ulong to, ref TVisitor visitor)");
-        writer.WriteLine($"    {MemoryConstraint}");
-        writer.WriteLine($"    where TVisitor : global::Walkers.IPageTableTreeVisitor<{e}>, allows ref struct");
-        writer.WriteLine("    => Layout.WalkTree(memory, root, from, to, ref visitor);");
-        writer.WriteLineNoTabs("");
-        writer.WriteLine("/// <inheritdoc cref=\"global::Walkers.IPageTableLayout{TEntry}.GetEntry\"/>");
-        writer.WriteLine(GeneratedCode);
-        writer.WriteLine($"public static {e}* GetEntry<TMemory>(TMemory memory, ulong root, ulong va)");
-        writer.WriteLine($"    {MemoryConstraint}");
-        writer.WriteLine("    => Layout.GetEntry(memory, root, va);");
-        writer.WriteLineNoTabs("");
-        writer.WriteLine("/// <inheritdoc cref=\"global::Walkers.IPageTableLayout{TEntry}.TryTranslate\"/>");
-        writer.WriteLine(GeneratedCode);
-        writer.WriteLine($"public static bool TryTranslate<TMemory>(TMemory memory, ulong root, ulong va, out ulong physicalAddress)");
-        writer.WriteLine($"    {MemoryConstraint}");
-        writer.WriteLine("    => Layout.TryTranslate(memory, root, va, out physicalAddress);");
-        EmitOperationEntryPoints(writer, layout);
-    }
-
     private static void EmitLayout(IndentedTextWriter writer, LayoutSpec layout)
     {
         string e = layout.EntryType;
+        string half = layout.Shape switch
+        {
+            AddressShape.SignExtended => " (sign-extended)",
+            AddressShape.Split => " in the lower half (its upper half is UpperLayout)",
+            _ => "",
+        };
         writer.WriteLine($"/// <summary>");
-        writer.WriteLine($"/// The {layout.Type.Name} layout as a type: {layout.TopLevel} levels, {layout.VirtualAddressBits}-bit virtual addresses{(layout.SignExtend ? " (sign-extended)" : "")},");
+        writer.WriteLine($"/// The {layout.Type.Name} layout as a type: {layout.TopLevel} levels, {layout.VirtualAddressBits}-bit virtual addresses{half},");
         writer.WriteLine($"/// {layout.EntryBits}-bit entries. Constants, entry predicates and the walkers, unrolled per level.");
         writer.WriteLine($"/// </summary>");
         writer.WriteLine(GeneratedCode);
         writer.WriteLine($"public readonly struct Layout : global::Walkers.IPageTableLayout<{e}>");
         writer.WriteLine("{");
         writer.Indent++;
-        EmitConstants(writer, layout);
-        writer.WriteLineNoTabs("");
-        EmitWalk(writer, layout);
+        var lower = layout.Shape == AddressShape.Split ? Half.Lower : layout.Shape == AddressShape.SignExtended ? Half.SignExtended : Half.Low;
+        EmitConstants(writer, layout, lower);
+        EmitPredicates(writer, layout);
+        EmitLevelData(writer, layout);
+        EmitAddressForms(writer, layout, lower);
+        EmitWalk(writer, layout, lower, "");
         for (int level = layout.TopLevel; level >= 1; level--)
         {
             writer.WriteLineNoTabs("");
             EmitWalkLevel(writer, layout, level);
         }
         writer.WriteLineNoTabs("");
-        EmitGetEntry(writer, layout);
-        writer.WriteLineNoTabs("");
-        EmitTryTranslate(writer, layout);
+        EmitLookups(writer, layout, lower, "");
         writer.Indent--;
         writer.WriteLine("}");
     }
 
-    private static void EmitConstants(IndentedTextWriter writer, LayoutSpec layout)
+    /// <summary>The upper half (TTBR1): its own address forms, everything else shared with <c>Layout</c>.</summary>
+    private static void EmitUpperLayout(IndentedTextWriter writer, LayoutSpec layout)
+    {
+        string e = layout.EntryType;
+        writer.WriteLine($"/// <summary>");
+        writer.WriteLine($"/// The upper half of {layout.Type.Name}: the top 2^{layout.VirtualAddressBits} bytes, translated through a root of its own.");
+        writer.WriteLine($"/// The entry format and the unrolled walkers are <see cref=\"Layout\"/>'s.");
+        writer.WriteLine($"/// </summary>");
+        writer.WriteLine(GeneratedCode);
+        writer.WriteLine($"public readonly struct UpperLayout : global::Walkers.IPageTableLayout<{e}>");
+        writer.WriteLine("{");
+        writer.Indent++;
+        EmitConstants(writer, layout, Half.Upper);
+        writer.WriteLine(InheritDoc);
+        writer.WriteLine($"public static bool IsPresent(ulong entry) => Layout.IsPresent(entry);");
+        writer.WriteLine(InheritDoc);
+        writer.WriteLine($"public static {Kind} Kind(ulong entry, int level) => Layout.Kind(entry, level);");
+        writer.WriteLine(InheritDoc);
+        writer.WriteLine($"public static bool IsLeaf(ulong entry, int level) => Layout.IsLeaf(entry, level);");
+        writer.WriteLine(InheritDoc);
+        writer.WriteLine($"public static ulong EntryAddress(ulong entry) => Layout.EntryAddress(entry);");
+        writer.WriteLine(InheritDoc);
+        writer.WriteLine($"public static ulong MakeEntry(ulong physicalAddress, ulong flags) => Layout.MakeEntry(physicalAddress, flags);");
+        writer.WriteLine(InheritDoc);
+        writer.WriteLine($"public static ulong RootFromRegister(ulong register) => Layout.RootFromRegister(register);");
+        writer.WriteLine(InheritDoc);
+        writer.WriteLine($"public static ulong LeafFlags(ulong pageFlags, int level) => Layout.LeafFlags(pageFlags, level);");
+        writer.WriteLine(InheritDoc);
+        writer.WriteLine($"public static ulong PageFlags(ulong leafFlags, int level) => Layout.PageFlags(leafFlags, level);");
+        writer.WriteLine(InheritDoc);
+        writer.WriteLine($"public static global::Walkers.InheritedFlags Inherit(global::Walkers.InheritedFlags above, ulong tableEntry, int level) => Layout.Inherit(above, tableEntry, level);");
+        foreach (var (type, name) in LevelData)
+        {
+            writer.WriteLine(InheritDoc);
+            writer.WriteLine($"public static {type} {name}(int level) => Layout.{name}(level);");
+        }
+        writer.WriteLineNoTabs("");
+        EmitAddressForms(writer, layout, Half.Upper);
+        EmitWalk(writer, layout, Half.Upper, "Layout.");
+        writer.WriteLineNoTabs("");
+        EmitLookups(writer, layout, Half.Upper, "Layout.");
+        writer.Indent--;
+        writer.WriteLine("}");
+    }
+
+    /// <summary>The address forms one layout struct stands for.</summary>
+    private enum Half
+    {
+        Low,
+        SignExtended,
+        Lower, // the lower half of a split layout
+        Upper,
+    }
+
+    private static bool IgnoresTopByte(LayoutSpec layout, Half half) =>
+        half == Half.Upper ? layout.TopByteIgnoreUpper : layout.TopByteIgnoreLower;
+
+    private static string RuntimeHalf(Half half) => half switch
+    {
+        Half.SignExtended => "global::Walkers.AddressHalf.SignExtended",
+        Half.Upper => "global::Walkers.AddressHalf.High",
+        _ => "global::Walkers.AddressHalf.Low",
+    };
+
+    private static void EmitConstants(IndentedTextWriter writer, LayoutSpec layout, Half half)
     {
         writer.WriteLine(InheritDoc);
         writer.WriteLine($"public static int Levels => {layout.TopLevel};");
         writer.WriteLine(InheritDoc);
         writer.WriteLine($"public static int VirtualAddressBits => {layout.VirtualAddressBits};");
         writer.WriteLine(InheritDoc);
-        writer.WriteLine($"public static bool SignExtend => {(layout.SignExtend ? "true" : "false")};");
+        writer.WriteLine($"public static global::Walkers.AddressHalf Half => {RuntimeHalf(half)};");
         writer.WriteLine(InheritDoc);
         writer.WriteLine($"public static int PageShift => {layout.Level(1).Shift};");
         writer.WriteLine(InheritDoc);
         writer.WriteLine($"public static ulong PresentMask => {Hex(layout.PresentMask)};");
         writer.WriteLine(InheritDoc);
-        writer.WriteLine($"public static ulong AddressMask => {Hex(layout.AddressMask)};");
-        writer.WriteLine("/// <summary>A present entry is a table when <c>(entry &amp; TableMask) == TableValue</c>.</summary>");
+        writer.WriteLine($"public static ulong AddressMask => {Hex(layout.AllAddressBits)};");
+        writer.WriteLine("/// <summary>A present entry is shaped like a table when <c>(entry &amp; TableMask) == TableValue</c>.</summary>");
         writer.WriteLine($"public static ulong TableMask => {Hex(layout.TableMask)};");
         writer.WriteLine("/// <summary>See <see cref=\"TableMask\"/>.</summary>");
         writer.WriteLine($"public static ulong TableValue => {Hex(layout.TableValue)};");
@@ -159,85 +202,248 @@ internal static partial class Emitter
         writer.WriteLine(InheritDoc);
         writer.WriteLine("public static global::Walkers.LevelTable LevelTable { get; } = new(");
         writer.Indent++;
-        writer.WriteLine($"virtualAddressBits: {layout.VirtualAddressBits}, signExtend: {(layout.SignExtend ? "true" : "false")}, entryBits: {layout.EntryBits},");
-        writer.WriteLine($"presentMask: {Hex(layout.PresentMask)}, addressMask: {Hex(layout.AddressMask)}, addressShift: {layout.AddressShift},");
-        writer.WriteLine($"tableMask: {Hex(layout.TableMask)}, tableValue: {Hex(layout.TableValue)},");
-        writer.WriteLine("levels: new global::Walkers.LevelInfo[]");
+        writer.WriteLine("new global::Walkers.EntryFormat");
+        writer.WriteLine("{");
+        writer.Indent++;
+        writer.WriteLine($"VirtualAddressBits = {layout.VirtualAddressBits}, Half = {RuntimeHalf(half)},{(IgnoresTopByte(layout, half) ? " IgnoresTopByte = true," : "")}{(layout.EntryBits != 64 ? $" EntryBits = {layout.EntryBits}," : "")}");
+        writer.WriteLine($"PresentMask = {Hex(layout.PresentMask)}, AddressMask = {Hex(layout.Address.Mask)},{(layout.Address.Shift != 0 ? $" AddressShift = {layout.Address.Shift}," : "")}");
+        if (!layout.HighAddress.IsEmpty)
+            writer.WriteLine($"HighAddressMask = {Hex(layout.HighAddress.Mask)}, HighAddressShift = {layout.HighAddress.Shift},");
+        writer.WriteLine($"TableMask = {Hex(layout.TableMask)}, TableValue = {Hex(layout.TableValue)},");
+        if (layout.Strict || layout.FaultMask != 0 || layout.AlignedLeaves)
+            writer.WriteLine($"Strict = {Bool(layout.Strict)}, FaultMask = {Hex(layout.FaultMask)}, FaultValue = {Hex(layout.FaultValue)}, AlignedLeaves = {Bool(layout.AlignedLeaves)},");
+        if (!layout.Root.IsEmpty)
+            writer.WriteLine($"RootMask = {Hex(layout.Root.Mask)}, RootShift = {layout.Root.Shift}, RootHighMask = {Hex(layout.RootHigh.Mask)}, RootHighShift = {layout.RootHigh.Shift},");
+        if (layout.Inherits.Length > 0)
+        {
+            writer.WriteLine("InheritRules = global::System.Collections.Immutable.ImmutableArray.Create(");
+            writer.Indent++;
+            for (int i = 0; i < layout.Inherits.Length; i++)
+            {
+                var rule = layout.Inherits[i];
+                writer.WriteLine($"new global::Walkers.InheritRule({rule.Bit}, global::Walkers.InheritOp.{rule.Op}, {rule.TableBit}){(i < layout.Inherits.Length - 1 ? "," : "),")}");
+            }
+            writer.Indent--;
+        }
+        writer.Indent--;
+        writer.WriteLine("},");
+        writer.WriteLine("new global::Walkers.LevelInfo[]");
         writer.WriteLine("{");
         writer.Indent++;
         foreach (var level in layout.Levels)
-            writer.WriteLine($"new(Level: {level.Level}, Shift: {level.Shift}, Entries: {level.Entries}, Prot: {Hex(level.Prot)}, LeafAllowed: {(level.LeafAllowed ? "true" : "false")}),");
+        {
+            string rule = level.LeafMask != 0 ? $", LeafMask: {Hex(level.LeafMask)}, LeafValue: {Hex(level.LeafValue)}" : "";
+            string permissions = level.NoPermissions ? ", NoPermissions: true" : "";
+            writer.WriteLine($"new(Level: {level.Level}, Shift: {level.Shift}, Entries: {level.Entries}, Prot: {Hex(level.Prot)}, LeafAllowed: {Bool(level.LeafAllowed)}{rule}{permissions}),");
+        }
         writer.Indent--;
         writer.WriteLine("});");
         writer.Indent--;
         writer.WriteLineNoTabs("");
+    }
+
+    private static void EmitPredicates(IndentedTextWriter writer, LayoutSpec layout)
+    {
+        Inline(writer, $"public static bool IsPresent(ulong entry) => (entry & {Hex(layout.PresentMask)}) != 0;", InheritDoc);
+        Inline(writer, $"public static bool IsTableShaped(ulong entry) => (entry & {Hex(layout.TableMask)}) == {Hex(layout.TableValue)};",
+            "/// <summary>Shaped like a table pointer by the table bits alone; whether it is one depends on the level (<see cref=\"Kind\"/>).</summary>");
+        if (layout.FaultMask != 0)
+            Inline(writer, $"private static bool IsFaultPattern(ulong entry) => (entry & {Hex(layout.FaultMask)}) == {Hex(layout.FaultValue)};",
+                "/// <summary>The encoding the hardware rejects at every level.</summary>");
+        string table = layout.FaultMask != 0 ? "IsPresent(entry) && IsTableShaped(entry) && !IsFaultPattern(entry)" : "IsPresent(entry) && IsTableShaped(entry)";
+        Inline(writer, $"private static bool IsTable(ulong entry) => {table};",
+            "/// <summary>A present entry shaped like a table (at a level that has tables and leaves).</summary>");
 
         writer.WriteLine(InheritDoc);
-        writer.WriteLine(AggressiveInlining);
-        writer.WriteLine($"public static bool IsPresent(ulong entry) => (entry & {Hex(layout.PresentMask)}) != 0;");
-        writer.WriteLineNoTabs("");
-        writer.WriteLine(InheritDoc);
-        writer.WriteLine(AggressiveInlining);
-        writer.WriteLine($"public static bool IsTable(ulong entry) => IsPresent(entry) && (entry & {Hex(layout.TableMask)}) == {Hex(layout.TableValue)};");
-        writer.WriteLineNoTabs("");
-        writer.WriteLine(InheritDoc);
-        writer.WriteLine(AggressiveInlining);
-        writer.WriteLine("public static bool IsLeaf(ulong entry, int level) => level switch");
+        writer.WriteLine($"public static {Kind} Kind(ulong entry, int level) => level switch");
         writer.WriteLine("{");
         writer.Indent++;
         foreach (var level in layout.Levels)
-            writer.WriteLine($"{level.Level} => {LeafTest(level, "entry")},");
+            writer.WriteLine($"{level.Level} => {KindExpression(layout, level)},");
         writer.WriteLine("_ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),");
         writer.Indent--;
         writer.WriteLine("};");
         writer.WriteLineNoTabs("");
-        string shiftedAddress = layout.AddressShift == 0 ? "physicalAddress" : $"(physicalAddress >> {layout.AddressShift})";
         writer.WriteLine(InheritDoc);
         writer.WriteLine(AggressiveInlining);
-        writer.WriteLine(layout.AddressShift == 0
-            ? $"public static ulong EntryAddress(ulong entry) => entry & {Hex(layout.AddressMask)};"
-            : $"public static ulong EntryAddress(ulong entry) => (entry & {Hex(layout.AddressMask)}) << {layout.AddressShift};");
+        writer.WriteLine($"public static bool IsLeaf(ulong entry, int level) => level switch");
+        writer.WriteLine("{");
+        writer.Indent++;
+        foreach (var level in layout.Levels)
+            writer.WriteLine($"{level.Level} => {(level.Level == 1 ? "true" : "!" + Follows(layout, level, "entry"))},");
+        writer.WriteLine("_ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),");
+        writer.Indent--;
+        writer.WriteLine("};");
         writer.WriteLineNoTabs("");
-        writer.WriteLine(InheritDoc);
-        writer.WriteLine(AggressiveInlining);
-        writer.WriteLine($"public static ulong MakeEntry(ulong physicalAddress, ulong flags) => ({shiftedAddress} & {Hex(layout.AddressMask)}) | (flags & ~{Hex(layout.AddressMask)});");
-        writer.WriteLineNoTabs("");
-        EmitLevelSwitch(writer, layout, "int", "Shift", l => l.Shift.ToString(CultureInfo.InvariantCulture));
-        EmitLevelSwitch(writer, layout, "int", "Entries", l => l.Entries.ToString(CultureInfo.InvariantCulture));
-        EmitLevelSwitch(writer, layout, "ulong", "Prot", l => Hex(l.Prot));
-        EmitLevelSwitch(writer, layout, "bool", "LeafAllowed", l => l.LeafAllowed ? "true" : "false");
-        EmitLevelSwitch(writer, layout, "ulong", "PageSize", l => Hex(1UL << l.Shift));
-        EmitLevelSwitch(writer, layout, "uint", "TableBytes", l => (l.Entries * layout.EntryBytes).ToString(CultureInfo.InvariantCulture));
 
-        int bits = layout.VirtualAddressBits;
-        writer.WriteLine(InheritDoc);
-        writer.WriteLine(AggressiveInlining);
-        writer.WriteLine(layout.SignExtend
-            ? $"public static ulong Canonical(ulong va) => (ulong)((long)(va << {64 - bits}) >> {64 - bits});"
-            : $"public static ulong Canonical(ulong va) => va & {Hex(Mask(bits))};");
-        writer.WriteLineNoTabs("");
-        writer.WriteLine(InheritDoc);
-        writer.WriteLine(AggressiveInlining);
-        writer.WriteLine(layout.SignExtend
-            ? "public static bool IsCanonical(ulong va) => Canonical(va) == va;"
-            : $"public static bool IsCanonical(ulong va) => va <= {Hex(Mask(bits))};");
+        Inline(writer, $"public static ulong EntryAddress(ulong entry) => {Decode(layout.Address, "entry")}{(layout.HighAddress.IsEmpty ? "" : " | " + Decode(layout.HighAddress, "entry"))};", InheritDoc);
+        Inline(writer, $"public static ulong MakeEntry(ulong physicalAddress, ulong flags) => {Encode(layout.Address, "physicalAddress")}{(layout.HighAddress.IsEmpty ? "" : " | " + Encode(layout.HighAddress, "physicalAddress"))} | (flags & ~{Hex(layout.AllAddressBits)});", InheritDoc);
+        Inline(writer, layout.Root.IsEmpty
+            ? "public static ulong RootFromRegister(ulong register) => register;"
+            : $"public static ulong RootFromRegister(ulong register) => {Decode(layout.Root, "register")}{(layout.RootHigh.IsEmpty ? "" : " | " + Decode(layout.RootHigh, "register"))};", InheritDoc);
+        EmitFlagConversions(writer, layout);
+        EmitInherit(writer, layout);
     }
 
-    private static void EmitLevelSwitch(IndentedTextWriter writer, LayoutSpec layout, string type, string name, System.Func<LevelSpec, string> value)
+    /// <summary>The expression a walker follows a table entry by: a present entry at a level without pages (x86), else a table-shaped one.</summary>
+    private static string Follows(LayoutSpec layout, LevelSpec level, string entry) =>
+        layout.FollowsAnyPresent(level) ? $"IsPresent({entry})" : $"IsTable({entry})";
+
+    /// <summary>The rule of <see cref="EntryRules.Kind"/> for one level, as an expression.</summary>
+    private static string KindExpression(LayoutSpec layout, LevelSpec level)
+    {
+        var text = new System.Text.StringBuilder($"!IsPresent(entry) ? {Kind}.Absent : ");
+        if (layout.FaultMask != 0)
+            text.Append($"IsFaultPattern(entry) ? {Kind}.Fault : ");
+        if (layout.FollowsAnyPresent(level))
+            return text.Append($"{Kind}.Table").ToString();
+        if (level.Level > 1)
+            text.Append($"IsTableShaped(entry) ? {Kind}.Table : ");
+        if (!level.LeafAllowed)
+            return text.Append($"{Kind}.Fault").ToString();
+        string? condition = LeafCondition(layout, level, "entry");
+        return text.Append(condition is null ? $"{Kind}.Leaf" : $"{condition} ? {Kind}.Leaf : {Kind}.Fault").ToString();
+    }
+
+    /// <summary>
+    /// What a present, non-fault entry that is not a table must also satisfy to be a leaf at this level (its leaf
+    /// rule, its alignment); null when nothing.
+    /// </summary>
+    private static string? LeafCondition(LayoutSpec layout, LevelSpec level, string entry)
+    {
+        string? shape = level.LeafMask != 0 ? $"({entry} & {Hex(level.LeafMask)}) == {Hex(level.LeafValue)}"
+            : level.Level == 1 && layout.Strict ? $"!IsTableShaped({entry})"
+            : null;
+        string? aligned = layout.AlignedLeaves && level.Level > 1 ? $"(EntryAddress({entry}) & {Hex(Mask(level.Shift))}) == 0" : null;
+        return shape is not null && aligned is not null ? $"{shape} && {aligned}" : shape ?? aligned;
+    }
+
+    private static void EmitFlagConversions(IndentedTextWriter writer, LayoutSpec layout)
+    {
+        ulong marker = layout.TableMarker;
+        string flip = $"IsTableShaped(pageFlags) ? (pageFlags & ~{Hex(marker)}) | {Hex(~layout.TableValue & marker)} : pageFlags";
+        writer.WriteLine(InheritDoc);
+        writer.WriteLine("public static ulong LeafFlags(ulong pageFlags, int level) => level switch");
+        writer.WriteLine("{");
+        writer.Indent++;
+        foreach (var level in layout.Levels)
+        {
+            string value = level.Level == 1 || !level.LeafAllowed ? "pageFlags"
+                : level.LeafMask != 0 ? $"(pageFlags & ~{Hex(level.LeafMask)}) | {Hex(level.LeafValue)}"
+                : marker == 0 ? "pageFlags" : flip;
+            writer.WriteLine($"{level.Level} => {value},");
+        }
+        writer.WriteLine("_ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),");
+        writer.Indent--;
+        writer.WriteLine("};");
+        writer.WriteLineNoTabs("");
+        var page = layout.Level(1);
+        string back = page.LeafMask != 0 ? $"(leafFlags & ~{Hex(page.LeafMask)}) | {Hex(page.LeafValue)}"
+            : layout.Strict || marker == 0 ? "leafFlags"
+            : $"(leafFlags & ~{Hex(marker)}) | {Hex(layout.TableValue & marker)}";
+        writer.WriteLine(InheritDoc);
+        writer.WriteLine($"public static ulong PageFlags(ulong leafFlags, int level) => level == 1 ? leafFlags : {back};");
+        writer.WriteLineNoTabs("");
+    }
+
+    private static void EmitInherit(IndentedTextWriter writer, LayoutSpec layout)
     {
         writer.WriteLine(InheritDoc);
-        writer.WriteLine($"public static {type} {name}(int level) => level switch");
-        writer.WriteLine("{");
-        writer.Indent++;
-        foreach (var level in layout.Levels)
-            writer.WriteLine($"{level.Level} => {value(level)},");
-        writer.WriteLine("_ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),");
-        writer.Indent--;
-        writer.WriteLine("};");
+        if (layout.Inherits.Length == 0)
+        {
+            writer.WriteLine("public static global::Walkers.InheritedFlags Inherit(global::Walkers.InheritedFlags above, ulong tableEntry, int level) => above; // no [Inherit] rules");
+            writer.WriteLineNoTabs("");
+            return;
+        }
+        // Rules at the same bit position fold into one mask; moved bits get a term each.
+        ulong orSame = 0, andSame = 0, andNotSame = 0;
+        var setTerms = new System.Collections.Generic.List<string>();
+        var clearTerms = new System.Collections.Generic.List<string>();
+        foreach (var rule in layout.Inherits)
+        {
+            if (rule.Bit == rule.TableBit)
+            {
+                ulong bit = 1UL << rule.Bit;
+                switch (rule.Op)
+                {
+                    case InheritKind.Or: orSame |= bit; break;
+                    case InheritKind.And: andSame |= bit; break;
+                    default: andNotSame |= bit; break;
+                }
+                continue;
+            }
+            string moved = rule.TableBit > rule.Bit
+                ? $"((tableEntry >> {rule.TableBit - rule.Bit}) & {Hex(1UL << rule.Bit)})"
+                : $"((tableEntry << {rule.Bit - rule.TableBit}) & {Hex(1UL << rule.Bit)})";
+            string movedClear = rule.TableBit > rule.Bit
+                ? $"((~tableEntry >> {rule.TableBit - rule.Bit}) & {Hex(1UL << rule.Bit)})"
+                : $"((~tableEntry << {rule.Bit - rule.TableBit}) & {Hex(1UL << rule.Bit)})";
+            (rule.Op == InheritKind.Or ? setTerms : clearTerms).Add(rule.Op == InheritKind.And ? movedClear : moved);
+        }
+        if (orSame != 0)
+            setTerms.Insert(0, $"(tableEntry & {Hex(orSame)})");
+        if (andSame != 0)
+            clearTerms.Insert(0, $"(~tableEntry & {Hex(andSame)})");
+        if (andNotSame != 0)
+            clearTerms.Insert(0, $"(tableEntry & {Hex(andNotSame)})");
+        string set = setTerms.Count == 0 ? "above.Set" : "above.Set | " + string.Join(" | ", setTerms);
+        string clear = clearTerms.Count == 0 ? "above.Clear" : "above.Clear | " + string.Join(" | ", clearTerms);
+        var skipped = layout.Levels.Where(l => l.NoPermissions).Select(l => l.Level.ToString(CultureInfo.InvariantCulture)).ToList();
+        string guard = skipped.Count == 0 ? "" : $"level is {string.Join(" or ", skipped)} ? above : ";
+        writer.WriteLine("public static global::Walkers.InheritedFlags Inherit(global::Walkers.InheritedFlags above, ulong tableEntry, int level) =>");
+        writer.WriteLine($"    {guard}new({set}, {clear});");
         writer.WriteLineNoTabs("");
     }
 
-    private static void EmitWalk(IndentedTextWriter writer, LayoutSpec layout)
+    private static readonly (string Type, string Name)[] LevelData =
+        [("int", "Shift"), ("int", "Entries"), ("ulong", "Prot"), ("bool", "LeafAllowed"), ("ulong", "PageSize"), ("uint", "TableBytes")];
+
+    private static void EmitLevelData(IndentedTextWriter writer, LayoutSpec layout)
+    {
+        string Value(LevelSpec level, string name) => name switch
+        {
+            "Shift" => level.Shift.ToString(CultureInfo.InvariantCulture),
+            "Entries" => level.Entries.ToString(CultureInfo.InvariantCulture),
+            "Prot" => Hex(level.Prot),
+            "LeafAllowed" => Bool(level.LeafAllowed),
+            "PageSize" => Hex(level.PageSize),
+            _ => (level.Entries * layout.EntryBytes).ToString(CultureInfo.InvariantCulture),
+        };
+        foreach (var (type, name) in LevelData)
+        {
+            string cases = string.Join(", ", layout.Levels.Select(l => $"{l.Level} => {Value(l, name)}"));
+            writer.WriteLine(InheritDoc);
+            writer.WriteLine($"public static {type} {name}(int level) => level switch {{ {cases}, _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)) }};");
+        }
+        writer.WriteLineNoTabs("");
+    }
+
+    private static void EmitAddressForms(IndentedTextWriter writer, LayoutSpec layout, Half half)
+    {
+        int bits = layout.VirtualAddressBits;
+        ulong mask = Mask(bits);
+        Inline(writer, half switch
+        {
+            Half.SignExtended => $"public static ulong Canonical(ulong va) => (ulong)((long)(va << {64 - bits}) >> {64 - bits});",
+            Half.Upper => $"public static ulong Canonical(ulong va) => va | {Hex(~mask)};",
+            _ => $"public static ulong Canonical(ulong va) => va & {Hex(mask)};",
+        }, InheritDoc);
+        Inline(writer, half switch
+        {
+            Half.SignExtended => "public static bool IsCanonical(ulong va) => Canonical(va) == va;",
+            Half.Upper => $"public static bool IsCanonical(ulong va) => va >= {Hex(~mask)};",
+            _ => $"public static bool IsCanonical(ulong va) => va <= {Hex(mask)};",
+        }, InheritDoc);
+        Inline(writer, !IgnoresTopByte(layout, half) ? "public static ulong Untag(ulong va) => va;"
+            : half == Half.Upper ? "public static ulong Untag(ulong va) => va | 0xFF00_0000_0000_0000UL; // TBI: bits 63:56 are a tag"
+            : "public static ulong Untag(ulong va) => va & 0x00FF_FFFF_FFFF_FFFFUL; // TBI: bits 63:56 are a tag", InheritDoc);
+    }
+
+    /// <summary>
+    /// Walk and WalkTree for one address form. The level walkers live in <c>Layout</c>; an upper half calls them
+    /// with the bits that make its linear addresses canonical (<paramref name="owner"/> = "Layout.").
+    /// </summary>
+    private static void EmitWalk(IndentedTextWriter writer, LayoutSpec layout, Half half, string owner)
     {
         string e = layout.EntryType;
         int top = layout.TopLevel;
@@ -263,15 +469,19 @@ internal static partial class Emitter
         writer.WriteLine($"    where TVisitor : global::Walkers.IPageTableTreeVisitor<{e}>, allows ref struct");
         writer.WriteLine("{");
         writer.Indent++;
-        writer.WriteLine(layout.SignExtend
-            ? "// Only canonical addresses exist: clip the range to them (skipping the hole) and walk linear addresses."
-            : "// Clip the range to the virtual address space.");
-        writer.WriteLine($"if (!global::Walkers.VirtualRange.TryClip({layout.VirtualAddressBits}, {(layout.SignExtend ? "true" : "false")}, ref from, ref to))");
+        writer.WriteLine(half switch
+        {
+            Half.SignExtended => "// Only canonical addresses exist: clip the range to them (skipping the hole) and walk linear addresses.",
+            Half.Upper => "// Clip the range to the upper half and walk its linear addresses.",
+            _ => "// Clip the range to the virtual address space.",
+        });
+        writer.WriteLine($"if (!global::Walkers.VirtualRange.TryClip({layout.VirtualAddressBits}, {RuntimeHalf(half)}, ref from, ref to))");
         writer.WriteLine("    return 0;");
         writer.WriteLine($"{e}* table = ({e}*)memory.At(root, {layout.Level(top).Entries * layout.EntryBytes});");
         writer.WriteLine("if (table == null)");
         writer.WriteLine("    return 0;");
-        writer.WriteLine($"return WalkLevel{top}(memory, table, from, to, ref visitor);");
+        string fill = layout.Shape != AddressShape.Split ? "" : half == Half.Upper ? $", {Hex(~Mask(layout.VirtualAddressBits))}" : ", 0";
+        writer.WriteLine($"return {owner}WalkLevel{top}(memory, table, from, to{fill}, ref visitor);");
         writer.Indent--;
         writer.WriteLine("}");
     }
@@ -282,13 +492,18 @@ internal static partial class Emitter
         string e = layout.EntryType;
         var spec = layout.Level(level);
         bool top = level == layout.TopLevel;
+        bool split = layout.Shape == AddressShape.Split;
         int regionBits = spec.Shift + spec.IndexBits;
+        // A split layout's two halves share these loops; the upper half passes the bits that make its addresses canonical.
+        string fillParameter = split ? ", ulong upperBits" : "";
+        string fillArgument = split ? ", upperBits" : "";
+        string access = split ? "internal" : "private";
 
         writer.WriteLine($"// {LevelDescription(layout, level)}");
         writer.WriteLine(AggressiveOptimization);
         writer.WriteLine(level == 1
-            ? $"private static int WalkLevel1<TVisitor>({e}* table, ulong first, ulong last, ref TVisitor visitor)"
-            : $"private static int WalkLevel{level}<TMemory, TVisitor>(TMemory memory, {e}* table, ulong first, ulong last, ref TVisitor visitor)");
+            ? $"{access} static int WalkLevel1<TVisitor>({e}* table, ulong first, ulong last{fillParameter}, ref TVisitor visitor)"
+            : $"{access} static int WalkLevel{level}<TMemory, TVisitor>(TMemory memory, {e}* table, ulong first, ulong last{fillParameter}, ref TVisitor visitor)");
         if (level != 1)
             writer.WriteLine($"    {MemoryConstraint}");
         writer.WriteLine($"    where TVisitor : global::Walkers.IPageTableTreeVisitor<{e}>, allows ref struct");
@@ -299,7 +514,12 @@ internal static partial class Emitter
         string indexFirst = $"(uint)(first >> {spec.Shift}) & {spec.Entries - 1}";
         string indexLast = $"(uint)(last >> {spec.Shift}) & {spec.Entries - 1}";
         string va = top ? $"(ulong)index << {spec.Shift}" : $"tableBase | ((ulong)index << {spec.Shift})";
-        string canonical = layout.SignExtend ? "Canonical(va)" : "va";
+        string canonical = layout.Shape switch
+        {
+            AddressShape.SignExtended => "Canonical(va)",
+            AddressShape.Split => "va | upperBits",
+            _ => "va",
+        };
 
         if (level == 1)
         {
@@ -325,7 +545,7 @@ internal static partial class Emitter
         }
 
         var below = layout.Level(level - 1);
-        string follows = spec.LeafAllowed ? "IsTable(value)" : "IsPresent(value)";
+        string follows = Follows(layout, spec, "value");
         writer.WriteLine($"for (uint index = {indexFirst}, end = {indexLast}; index <= end; index++)");
         writer.WriteLine("{");
         writer.Indent++;
@@ -347,8 +567,8 @@ internal static partial class Emitter
         string childFirst = "global::System.Math.Max(first, va)";
         string childLast = $"global::System.Math.Min(last, va + {Hex(Mask(spec.Shift))})";
         writer.WriteLine(level - 1 == 1
-            ? $"result = WalkLevel1(next, {childFirst}, {childLast}, ref visitor);"
-            : $"result = WalkLevel{level - 1}(memory, next, {childFirst}, {childLast}, ref visitor);");
+            ? $"result = WalkLevel1(next, {childFirst}, {childLast}{fillArgument}, ref visitor);"
+            : $"result = WalkLevel{level - 1}(memory, next, {childFirst}, {childLast}{fillArgument}, ref visitor);");
         writer.WriteLine("if (result != 0)");
         writer.WriteLine("    return result;");
         writer.WriteLine($"result = visitor.Leave({canonical}, {level}, entry);");
@@ -361,17 +581,85 @@ internal static partial class Emitter
         writer.WriteLine("}");
     }
 
-    private static void EmitGetEntry(IndentedTextWriter writer, LayoutSpec layout)
+    /// <summary>
+    /// GetEntry and TryTranslate. A split layout puts the unrolled descents in <c>Layout</c> (over linear addresses)
+    /// and each half checks its own addresses before calling them.
+    /// </summary>
+    private static void EmitLookups(IndentedTextWriter writer, LayoutSpec layout, Half half, string owner)
     {
         string e = layout.EntryType;
-        writer.WriteLine("/// <summary>mini-os get_pgt: the entry mapping <paramref name=\"va\"/> (a leaf above level 1, or the level-1 entry even when absent); null when an upper level is absent.</summary>");
+        bool split = layout.Shape == AddressShape.Split;
+        string untag = IgnoresTopByte(layout, half) ? "va = Untag(va);\n" : "";
+
+        writer.WriteLine("/// <summary>mini-os get_pgt: the entry mapping <paramref name=\"va\"/> (a leaf or fault above level 1, or the level-1 entry even when absent); null when an upper level is absent.</summary>");
         writer.WriteLine(AggressiveOptimization);
         writer.WriteLine($"public static {e}* GetEntry<TMemory>(TMemory memory, ulong root, ulong va)");
         writer.WriteLine($"    {MemoryConstraint}");
         writer.WriteLine("{");
         writer.Indent++;
+        WriteLines(writer, untag);
         writer.WriteLine("if (!IsCanonical(va))");
         writer.WriteLine("    return null;");
+        if (split)
+            writer.WriteLine($"return {owner}FindEntry(memory, root, va);");
+        else
+            EmitGetEntryDescent(writer, layout);
+        writer.Indent--;
+        writer.WriteLine("}");
+        writer.WriteLineNoTabs("");
+
+        writer.WriteLine("/// <summary>Translates <paramref name=\"va\"/> through valid entries, huge pages included.</summary>");
+        writer.WriteLine(AggressiveOptimization);
+        writer.WriteLine($"public static bool TryTranslate<TMemory>(TMemory memory, ulong root, ulong va, out ulong physicalAddress)");
+        writer.WriteLine($"    {MemoryConstraint}");
+        writer.WriteLine("{");
+        writer.Indent++;
+        WriteLines(writer, untag);
+        if (split)
+        {
+            writer.WriteLine("physicalAddress = 0;");
+            writer.WriteLine("if (!IsCanonical(va))");
+            writer.WriteLine("    return false;");
+            writer.WriteLine($"return {owner}TranslateLinear(memory, root, va, out physicalAddress);");
+        }
+        else
+        {
+            writer.WriteLine("physicalAddress = 0;");
+            writer.WriteLine("if (!IsCanonical(va))");
+            writer.WriteLine("    return false;");
+            EmitTranslateDescent(writer, layout);
+        }
+        writer.Indent--;
+        writer.WriteLine("}");
+
+        if (!split || half == Half.Upper)
+            return;
+        writer.WriteLineNoTabs("");
+        writer.WriteLine("/// <summary>GetEntry's descent over a linear address of either half.</summary>");
+        writer.WriteLine(AggressiveOptimization);
+        writer.WriteLine($"internal static {e}* FindEntry<TMemory>(TMemory memory, ulong root, ulong va)");
+        writer.WriteLine($"    {MemoryConstraint}");
+        writer.WriteLine("{");
+        writer.Indent++;
+        EmitGetEntryDescent(writer, layout);
+        writer.Indent--;
+        writer.WriteLine("}");
+        writer.WriteLineNoTabs("");
+        writer.WriteLine("/// <summary>TryTranslate's descent over a linear address of either half.</summary>");
+        writer.WriteLine(AggressiveOptimization);
+        writer.WriteLine($"internal static bool TranslateLinear<TMemory>(TMemory memory, ulong root, ulong va, out ulong physicalAddress)");
+        writer.WriteLine($"    {MemoryConstraint}");
+        writer.WriteLine("{");
+        writer.Indent++;
+        writer.WriteLine("physicalAddress = 0;");
+        EmitTranslateDescent(writer, layout);
+        writer.Indent--;
+        writer.WriteLine("}");
+    }
+
+    private static void EmitGetEntryDescent(IndentedTextWriter writer, LayoutSpec layout)
+    {
+        string e = layout.EntryType;
         writer.WriteLine($"ulong next = root;");
         writer.WriteLine($"{e}* table;");
         writer.WriteLine($"{e}* entry;");
@@ -390,29 +678,23 @@ internal static partial class Emitter
             writer.WriteLine("value = *entry;");
             writer.WriteLine("if (!IsPresent(value))");
             writer.WriteLine("    return null;");
-            if (spec.LeafAllowed)
+            if (layout.FaultMask != 0)
             {
-                writer.WriteLine("if (!IsTable(value))");
+                writer.WriteLine("if (IsFaultPattern(value))");
                 writer.WriteLine("    return entry;");
+            }
+            if (!layout.FollowsAnyPresent(spec))
+            {
+                writer.WriteLine("if (!IsTableShaped(value))");
+                writer.WriteLine(spec.LeafAllowed ? "    return entry;" : "    return entry; // a fault: no pages at this level");
             }
             writer.WriteLine("next = EntryAddress(value);");
         }
-        writer.Indent--;
-        writer.WriteLine("}");
     }
 
-    private static void EmitTryTranslate(IndentedTextWriter writer, LayoutSpec layout)
+    private static void EmitTranslateDescent(IndentedTextWriter writer, LayoutSpec layout)
     {
         string e = layout.EntryType;
-        writer.WriteLine("/// <summary>Translates <paramref name=\"va\"/> through present entries, huge pages included.</summary>");
-        writer.WriteLine(AggressiveOptimization);
-        writer.WriteLine($"public static bool TryTranslate<TMemory>(TMemory memory, ulong root, ulong va, out ulong physicalAddress)");
-        writer.WriteLine($"    {MemoryConstraint}");
-        writer.WriteLine("{");
-        writer.Indent++;
-        writer.WriteLine("physicalAddress = 0;");
-        writer.WriteLine("if (!IsCanonical(va))");
-        writer.WriteLine("    return false;");
         writer.WriteLine($"ulong next = root;");
         writer.WriteLine($"{e}* table;");
         writer.WriteLine($"ulong value;");
@@ -420,32 +702,51 @@ internal static partial class Emitter
         {
             var spec = layout.Level(level);
             string offsetMask = Hex(Mask(spec.Shift));
+            string translate = $"physicalAddress = (EntryAddress(value) & ~{offsetMask}) | (va & {offsetMask});";
             writer.WriteLine($"// {LevelDescription(layout, level)}");
             EmitDescend(writer, layout, level, "false");
             writer.WriteLine($"value = table[(va >> {spec.Shift}) & {spec.Entries - 1}];");
             writer.WriteLine("if (!IsPresent(value))");
             writer.WriteLine("    return false;");
-            if (level == 1 || spec.LeafAllowed)
+            if (layout.FaultMask != 0)
             {
-                if (level != 1)
+                writer.WriteLine("if (IsFaultPattern(value))");
+                writer.WriteLine("    return false;");
+            }
+            string? condition = LeafCondition(layout, spec, "value");
+            if (level == 1)
+            {
+                if (condition is not null)
                 {
-                    writer.WriteLine("if (!IsTable(value))");
+                    writer.WriteLine($"if (!({condition}))");
+                    writer.WriteLine("    return false; // a fault");
+                }
+                writer.WriteLine(translate);
+                writer.WriteLine("return true;");
+                break;
+            }
+            if (!layout.FollowsAnyPresent(spec))
+            {
+                writer.WriteLine("if (!IsTableShaped(value))");
+                if (!spec.LeafAllowed)
+                    writer.WriteLine("    return false; // a fault: no pages at this level");
+                else
+                {
                     writer.WriteLine("{");
                     writer.Indent++;
-                }
-                writer.WriteLine($"physicalAddress = (EntryAddress(value) & ~{offsetMask}) | (va & {offsetMask});");
-                writer.WriteLine("return true;");
-                if (level != 1)
-                {
+                    if (condition is not null)
+                    {
+                        writer.WriteLine($"if (!({condition}))");
+                        writer.WriteLine("    return false; // a fault");
+                    }
+                    writer.WriteLine(translate);
+                    writer.WriteLine("return true;");
                     writer.Indent--;
                     writer.WriteLine("}");
                 }
             }
-            if (level != 1)
-                writer.WriteLine("next = EntryAddress(value);");
+            writer.WriteLine("next = EntryAddress(value);");
         }
-        writer.Indent--;
-        writer.WriteLine("}");
     }
 
     /// <summary>Finds the table at <c>next</c> for <paramref name="level"/>, or leaves with <paramref name="failure"/>.</summary>
@@ -467,29 +768,37 @@ internal static partial class Emitter
         string below = $"a level-{level - 1} table";
         return spec.LeafAllowed
             ? $"{what}: {spec.Entries} entries of {size}; a present entry is {below}, or a {size} page when not shaped like a table."
-            : $"{what}: {spec.Entries} entries of {size}; every present entry is {below} (no pages at this level).";
+            : layout.FollowsAnyPresent(spec)
+                ? $"{what}: {spec.Entries} entries of {size}; every present entry is {below} (no pages at this level)."
+                : $"{what}: {spec.Entries} entries of {size}; a present entry is {below}, or a fault (no pages at this level).";
     }
+
+    private static void Inline(IndentedTextWriter writer, string member, string doc)
+    {
+        writer.WriteLine(doc);
+        writer.WriteLine(AggressiveInlining);
+        writer.WriteLine(member);
+        writer.WriteLineNoTabs("");
+    }
+
+    private static void WriteLines(IndentedTextWriter writer, string lines)
+    {
+        foreach (var line in lines.Split(['\n'], System.StringSplitOptions.RemoveEmptyEntries))
+            writer.WriteLine(line);
+    }
+
+    private static string Decode(AddressField field, string value) =>
+        field.Shift == 0 ? $"({value} & {Hex(field.Mask)})" : $"(({value} & {Hex(field.Mask)}) << {field.Shift})";
+
+    private static string Encode(AddressField field, string address) =>
+        field.Shift == 0 ? $"({address} & {Hex(field.Mask)})" : $"(({address} >> {field.Shift}) & {Hex(field.Mask)})";
+
+    private static string Bool(bool value) => value ? "true" : "false";
 
     private static ulong Mask(int bits) => bits >= 64 ? ulong.MaxValue : (1UL << bits) - 1;
 
     /// <summary>Hex with a digit group separator every four digits, as a person would write a mask.</summary>
-    internal static string Hex(ulong value)
-    {
-        string digits = value.ToString("X", CultureInfo.InvariantCulture);
-        if (digits.Length > 4)
-        {
-            digits = digits.PadLeft((digits.Length + 3) / 4 * 4, '0');
-            var grouped = new System.Text.StringBuilder();
-            for (int i = 0; i < digits.Length; i += 4)
-            {
-                if (i > 0)
-                    grouped.Append('_');
-                grouped.Append(digits, i, 4);
-            }
-            digits = grouped.ToString();
-        }
-        return "0x" + digits + "UL";
-    }
+    internal static string Hex(ulong value) => Parser.HexText(value) + "UL";
 
     private static string Size(ulong bytes)
     {
@@ -502,7 +811,4 @@ internal static partial class Emitter
         }
         return $"{bytes} {units[unit]}";
     }
-
-    private static string LeafTest(LevelSpec level, string entry) =>
-        level.Level == 1 ? "true" : level.LeafAllowed ? $"!IsTable({entry})" : $"!IsPresent({entry})";
 }

@@ -15,6 +15,7 @@ public sealed class WalkersGenerator : IIncrementalGenerator
 {
     internal const string PageTableAttributeName = "Walkers.PageTableAttribute";
     internal const string PageLevelAttributeName = "Walkers.PageLevelAttribute";
+    internal const string InheritAttributeName = "Walkers.InheritAttribute";
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {

@@ -20,11 +20,9 @@ internal static unsafe class MiniOs<TLayout>
     private const ulong Present = 0x1, Writable = 0x2, Accessed = 0x20, NoExecute = 0x8000_0000_0000_0000;
     private const ulong KernelText = 0x10_0000, KernelTextEnd = 0x14_8000; // "_text".."_etext": 1 MiB + 288 KiB
 
-    // Writable/user only if every level says so, no-execute if any does. PAE's top entries have no such
-    // bits (their prot is just "present"), so there only the leaf counts.
-    private static readonly ProtectionRule X86Protection = TLayout.Levels == 3
-        ? new(Mask: Present | Writable | 0x4 | NoExecute)
-        : new(Mask: Present | Writable | 0x4 | NoExecute, AllLevels: Writable | 0x4, AnyLevel: NoExecute);
+    // The listing by effective protection: the layouts' [Inherit] rules make writable/user count only if every
+    // level says so and no-execute if any does (PAE's top entries carry no permissions at all).
+    private static readonly MappingOptions ByProtection = new() { ProtectionMask = Present | Writable | 0x4 | NoExecute };
 
     public static void Run(string name, ulong ramBytes, ulong directMap)
     {
@@ -80,7 +78,7 @@ internal static unsafe class MiniOs<TLayout>
         foreach (var run in PageTables<TLayout, ulong>.Mappings(ram.View, root, 0, ulong.MaxValue))
             Console.WriteLine($"   {run}");
         Console.WriteLine("   by effective protection (QEMU info mem):");
-        foreach (var run in PageTables<TLayout, ulong>.Mappings(ram.View, root, 0, ulong.MaxValue, X86Protection))
+        foreach (var run in PageTables<TLayout, ulong>.Mappings(ram.View, root, 0, ulong.MaxValue, ByProtection))
             Console.WriteLine($"   0x{run.VirtualAddress:x16}-0x{run.LastAddress:x16} {run.Size,12:N0} B {((run.Flags & Writable) != 0 ? "rw" : "r-")}{((run.Flags & NoExecute) != 0 ? "-" : "x")}");
     }
 

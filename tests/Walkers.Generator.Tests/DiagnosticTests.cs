@@ -201,17 +201,17 @@ public class DiagnosticTests
     [Fact]
     public void WALK0007_AddressMask_overlapping_PresentMask_points_at_AddressMask() =>
         AssertDiagnostic(Replace(Layouts.X86_64, "AddressMask = 0x000F_FFFF_FFFF_F000", "AddressMask = [|0x000F_FFFF_FFFF_F001|]"),
-            "WALK0007", "AddressMask 0xFFFFFFFFFF001 overlaps PresentMask 0x1");
+            "WALK0007", "AddressMask 0x000F_FFFF_FFFF_F001 overlaps PresentMask 0x1 (bit 0): address bits cannot also be flags");
 
     [Fact]
     public void WALK0007_TableMask_overlapping_AddressMask_points_at_TableMask() =>
         AssertDiagnostic(Replace(Layouts.X86_64, "TableMask = 0x80", "TableMask = [|0x1080|]"),
-            "WALK0007", "TableMask 0x1080 overlaps AddressMask 0xFFFFFFFFFF000");
+            "WALK0007", "TableMask 0x1080 takes bit 12 of AddressMask 0x000F_FFFF_FFFF_F000: address bits cannot also be flags");
 
     [Fact]
     public void WALK0007_TableValue_outside_TableMask_points_at_TableValue() =>
         AssertDiagnostic(Replace(Layouts.X86_64, "TableValue = 0", "TableValue = [|0x100|]"),
-            "WALK0007", "TableValue 0x100 has bits outside TableMask 0x80: no entry could be a table");
+            "WALK0007", "TableValue 0x100 has bits outside TableMask 0x80 (bit 8): no entry could be a table");
 
     [Fact]
     public void WALK0007_empty_TableMask_with_leaf_levels_points_at_TableMask_and_names_first_leaf_level() =>
@@ -221,7 +221,7 @@ public class DiagnosticTests
     [Fact]
     public void WALK0007_AddressMask_wider_than_32_bit_entry_points_at_AddressMask() =>
         AssertDiagnostic(Replace(Layouts.X86Legacy, "AddressMask = 0xFFFF_F000", "AddressMask = [|0x000F_FFFF_FFFF_F000|]"),
-            "WALK0007", "AddressMask 0xFFFFFFFFFF000 has bits beyond the 32-bit entry");
+            "WALK0007", "AddressMask 0x000F_FFFF_FFFF_F000 has bits beyond the 32-bit entry (bits 32-51)");
 
     // WALK0008: generated walkers use pointers.
 

@@ -4,30 +4,52 @@ using Walkers.Generator.Tests.Infrastructure;
 namespace Walkers.Generator.Tests;
 
 /// <summary>
-/// The whole generated file for each real x86 layout, pinned and reviewed like hand-written code, and
-/// compiled together with its layout: the generated walker must add no error and no warning.
+/// The whole generated file for each ready layout (x86, RISC-V, AArch64), pinned and reviewed like hand-written code,
+/// and compiled together with its layout: the generated walker must add no error and no warning.
 /// </summary>
 public class GeneratedSourceSnapshotTests
 {
-    [Fact]
-    public void X86_64_four_level_walker_matches_snapshot_and_compiles_cleanly() =>
-        GenerateCompileAndMatch(Layouts.X86_64, "Walkers.Layouts.X86_64.Walkers.g.cs");
+    /// <summary>Every ready layout (runtime/Walkers.Layouts): its source file and type name.</summary>
+    public static TheoryData<string, string> ReadyLayouts
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var (file, source) in ReadyLayoutSources())
+            {
+                foreach (System.Text.RegularExpressions.Match match in System.Text.RegularExpressions.Regex.Matches(source, @"public static partial class (\w+);"))
+                {
+                    if (source[..match.Index].LastIndexOf("[PageTable(", System.StringComparison.Ordinal) >= 0)
+                        data.Add(file, match.Groups[1].Value);
+                }
+            }
+            return data;
+        }
+    }
 
-    [Fact]
-    public void X86_64_LA57_five_level_walker_matches_snapshot_and_compiles_cleanly() =>
-        GenerateCompileAndMatch(Layouts.X86_64La57, "Walkers.Layouts.X86_64La57.Walkers.g.cs");
+    private static System.Collections.Generic.IEnumerable<(string File, string Source)> ReadyLayoutSources()
+    {
+        var assembly = typeof(GeneratedSourceSnapshotTests).Assembly;
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith("ReadyLayouts/", System.StringComparison.Ordinal)).Order(System.StringComparer.Ordinal))
+        {
+            using var reader = new System.IO.StreamReader(assembly.GetManifestResourceStream(name)!);
+            yield return (name["ReadyLayouts/".Length..], reader.ReadToEnd());
+        }
+    }
 
-    [Fact]
-    public void X86_PAE_three_level_walker_matches_snapshot_and_compiles_cleanly() =>
-        GenerateCompileAndMatch(Layouts.X86Pae, "Walkers.Layouts.X86Pae.Walkers.g.cs");
+    [Theory]
+    [MemberData(nameof(ReadyLayouts))]
+    public void Ready_layout_walker_matches_snapshot_and_compiles_cleanly(string file, string type)
+    {
+        string source = ReadyLayoutSources().Single(s => s.File == file).Source;
+        var run = GeneratorHarness.Run(source);
+        string hintName = $"Walkers.Layouts.{type}.Walkers.g.cs";
 
-    [Fact]
-    public void X86_legacy_32_bit_entry_walker_matches_snapshot_and_compiles_cleanly() =>
-        GenerateCompileAndMatch(Layouts.X86Legacy, "Walkers.Layouts.X86Legacy.Walkers.g.cs");
-
-    [Fact]
-    public void X86_legacy_without_PSE_walker_has_no_huge_pages_matches_snapshot_and_compiles_cleanly() =>
-        GenerateCompileAndMatch(Layouts.X86LegacyNoPse, "Walkers.Layouts.X86LegacyNoPse.Walkers.g.cs");
+        Assert.Empty(run.Diagnostics);
+        Assert.Contains(hintName, run.Sources.Select(s => s.HintName));
+        Assert.True(run.OutputProblems.IsEmpty, "The layouts with their generated walkers do not compile cleanly:\n" + GeneratorRun.Format(run.OutputProblems));
+        Snapshot.Match(run.Source(hintName), hintName, method: "Ready");
+    }
 
     [Fact]
     public void Nested_layout_in_partial_types_without_namespace_matches_snapshot_and_compiles_cleanly() =>

@@ -13,9 +13,11 @@ namespace Walkers.Generator.Tests;
 public class GeneratorNeverThrowsTests
 {
     private static readonly string[] TableArguments =
-        ["VirtualAddressBits", "SignExtend", "EntryBits", "PresentMask", "AddressMask", "AddressShift", "TableMask", "TableValue"];
+        ["VirtualAddressBits", "SignExtend", "EntryBits", "PresentMask", "AddressMask", "AddressShift", "TableMask", "TableValue",
+         "UpperHalf", "TopByteIgnore", "HighAddressMask", "HighAddressShift", "Strict", "FaultMask", "FaultValue", "AlignedLeaves",
+         "RootMask", "RootShift", "RootHighMask", "RootHighShift"];
 
-    private static readonly string[] LevelArguments = ["Shift", "Entries", "Prot", "Leaf"];
+    private static readonly string[] LevelArguments = ["Shift", "Entries", "Prot", "Leaf", "LeafMask", "LeafValue", "NoPermissions"];
 
     /// <summary>Argument values: in range, out of range, of the wrong type, not constant, or not there at all.</summary>
     private static readonly Gen<string> Value = Gen.Frequency(
@@ -77,7 +79,14 @@ public class GeneratorNeverThrowsTests
         "{0}",
         "{0} partial class");
 
-    /// <summary>Well-formed layouts whose levels chain, with random widths and masks: these reach the emitter.</summary>
+    /// <summary>The newer arguments: strictness, an upper half, top-byte-ignore, a second address field, faults, inherit rules.</summary>
+    private static readonly Gen<string> Extras = Gen.Frequency(
+        (6, Gen.Const("")),
+        (4, Gen.OneOf(", Strict = true", ", UpperHalf = true", ", UpperHalf = true, TopByteIgnore = TopByteIgnore.Both", ", TopByteIgnore = TopByteIgnore.Lower",
+            ", AlignedLeaves = true, Strict = true", ", FaultMask = 0x6, FaultValue = 0x4", ", RootMask = 0x0000_0FFF_FFFF_FFFF, RootShift = 12",
+            ", RootMask = 0xFFFF_F000, RootHighMask = 0x3C, RootHighShift = 46", ", HighAddressMask = 0x0030_0000_0000_0000")));
+
+    /// <summary>Well-formed layouts whose levels chain, with random widths, masks and options: these reach the emitter.</summary>
     private static readonly Gen<string> ChainedLayout = Gen.Select(
         Gen.Int[1, 6], Gen.Int[1, 40], Gen.Int[1, 16].Array[6], Gen.Bool.Array[6], Gen.Frequency((4, Gen.Const(0)), (1, Gen.Int[-2, 2])),
         Gen.OneOf(32, 64, 64, 16), Gen.Bool,
@@ -90,18 +99,24 @@ public class GeneratorNeverThrowsTests
         {
             int shift = firstShift;
             var levelLines = new System.Collections.Generic.List<string>();
+            // Tables linked with a table-shaped prot, pages with the same one: what the encoding checks accept.
+            ulong prot = present | tableValue;
             for (int level = 1; level <= levels; level++)
             {
-                levelLines.Insert(0, $"[PageLevel({level}, Shift = {shift}, Entries = {1 << indexBits[level - 1]}, Prot = 0x3, Leaf = {(leaves[level - 1] ? "true" : "false")})]");
+                levelLines.Insert(0, $"[PageLevel({level}, Shift = {shift}, Entries = {1 << indexBits[level - 1]}, Prot = 0x{prot:X}, Leaf = {(leaves[level - 1] ? "true" : "false")})]");
                 shift += indexBits[level - 1];
             }
             return $"[PageTable(VirtualAddressBits = {shift + vaError}, SignExtend = {(signExtend ? "true" : "false")}, EntryBits = {width}, " +
-                $"PresentMask = 0x{present:X}, AddressMask = 0x{address:X}, AddressShift = {addressShift}, TableMask = 0x{tableMask:X}, TableValue = 0x{tableValue:X})]\n" +
+                $"PresentMask = 0x{present:X}, AddressMask = 0x{address:X}, AddressShift = {addressShift}, TableMask = 0x{tableMask:X}, TableValue = 0x{tableValue:X}{{EXTRAS}})]\n" +
                 string.Join("\n", levelLines);
-        });
+        }).SelectMany(layout => Gen.Select(Extras, Gen.Int[0, 2], (extras, inherit) =>
+            layout.Replace("{EXTRAS}", extras) + (inherit == 0 ? "\n[Inherit(1, InheritOp.And)]\n[Inherit(7, InheritOp.Or, TableBit = 30)]\n[Inherit(6, InheritOp.AndNot, TableBit = 5)]" : "")));
+
+    private static readonly Gen<string> Inherit = Gen.Select(Value, Value, Gen.OneOf("InheritOp.And", "InheritOp.Or", "InheritOp.AndNot", "(InheritOp)7", "3"), Gen.Bool,
+        (bit, tableBit, op, named) => named ? $"[Inherit({bit}, {op}, TableBit = {tableBit})]" : $"[Inherit({bit}, {op})]");
 
     private static readonly Gen<string> Attributes = Gen.Frequency(
-        (3, Gen.Select(PageTable, PageLevel.Array[0, 7], (table, levels) => table + "\n" + string.Join("\n", levels))),
+        (3, Gen.Select(PageTable, PageLevel.Array[0, 7], Inherit.Array[0, 2], (table, levels, inherits) => table + "\n" + string.Join("\n", levels) + "\n" + string.Join("\n", inherits))),
         (2, ChainedLayout),
         (1, PageLevel.Array[1, 4].Select(levels => string.Join("\n", levels))));
 
@@ -189,7 +204,7 @@ public class GeneratorNeverThrowsTests
                 .Where(d => d.Severity >= DiagnosticSeverity.Warning && d.Location.SourceTree?.FilePath.EndsWith(".g.cs") == true)
                 .ToList();
             Assert.True(generated.Count == 0, GeneratorRun.Format(generated) + "\n" + run.Sources[0].SourceText);
-        }, iter: 200, print: attributes => "\n" + attributes);
+        }, iter: 1000, print: attributes => "\n" + attributes);
         Assert.True(accepted >= 10, $"Only {accepted} random layouts were accepted: the property was barely exercised.");
     }
 }

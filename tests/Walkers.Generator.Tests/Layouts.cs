@@ -1,6 +1,6 @@
 namespace Walkers.Generator.Tests;
 
-/// <summary>Layout sources for the tests: the real x86 tables from samples/Layouts/X86.cs, copied so the tests pin them.</summary>
+/// <summary>x86 layout sources as inputs for the diagnostic and caching tests (the ready layouts, runtime/Walkers.Layouts/X86.cs, before [Inherit] and root decoding).</summary>
 internal static class Layouts
 {
     public const string X86_64 = """

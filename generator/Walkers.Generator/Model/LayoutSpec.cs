@@ -3,19 +3,39 @@ using Microsoft.CodeAnalysis.Text;
 
 namespace Walkers.Generator.Model;
 
+/// <summary>Which addresses a layout's root tables cover (the runtime's AddressHalf, plus a layout with two roots).</summary>
+internal enum AddressShape
+{
+    /// <summary>[0, 2^bits), one root.</summary>
+    Low,
+    /// <summary>Sign-extended from the top bit, one root for both halves (x86-64, RISC-V).</summary>
+    SignExtended,
+    /// <summary>A lower half [0, 2^bits) and an upper half [2^64 - 2^bits, 2^64), each with its own root (AArch64).</summary>
+    Split,
+}
+
 /// <summary>Everything the emitter needs for one annotated type; no symbols, so it compares by value.</summary>
 internal sealed record LayoutSpec(
     string? Namespace,
     EquatableArray<TypeDeclarationSpec> ContainingTypes,
     TypeDeclarationSpec Type,
     int VirtualAddressBits,
-    bool SignExtend,
+    AddressShape Shape,
+    bool TopByteIgnoreLower,
+    bool TopByteIgnoreUpper,
     int EntryBits,
     ulong PresentMask,
-    ulong AddressMask,
-    int AddressShift,
+    AddressField Address,
+    AddressField HighAddress,
     ulong TableMask,
     ulong TableValue,
+    bool Strict,
+    ulong FaultMask,
+    ulong FaultValue,
+    bool AlignedLeaves,
+    AddressField Root,
+    AddressField RootHigh,
+    EquatableArray<InheritSpec> Inherits,
     EquatableArray<LevelSpec> Levels, // level 1 first
     LocationInfo AttributeLocation)
 {
@@ -26,10 +46,38 @@ internal sealed record LayoutSpec(
     public int TopLevel => Levels.Length;
 
     public LevelSpec Level(int level) => Levels[level - 1];
+
+    /// <summary>Every address bit of an entry.</summary>
+    public ulong AllAddressBits => Address.Mask | HighAddress.Mask;
+
+    /// <summary>Table bits that are not present bits: what a huge leaf flips so it stops looking like a table.</summary>
+    public ulong TableMarker => TableMask & ~PresentMask;
 }
 
-/// <summary>One level: the mini-os ptdata row.</summary>
-internal readonly record struct LevelSpec(int Level, int Shift, int Entries, ulong Prot, bool LeafAllowed)
+/// <summary>A bit field that holds address bits: <c>(value &amp; Mask) &lt;&lt; Shift</c>. A zero mask is no field.</summary>
+internal readonly record struct AddressField(ulong Mask, int Shift)
+{
+    public bool IsEmpty => Mask == 0;
+
+    public ulong Decode(ulong value) => (value & Mask) << Shift;
+
+    public ulong Encode(ulong address) => (address >> Shift) & Mask;
+}
+
+/// <summary>One [Inherit] rule: the table entries' <see cref="TableBit"/> combines with the leaf's <see cref="Bit"/> by <see cref="Op"/>.</summary>
+internal readonly record struct InheritSpec(int Bit, InheritKind Op, int TableBit);
+
+/// <summary>The runtime's InheritOp, by value.</summary>
+internal enum InheritKind
+{
+    And = 0,
+    Or = 1,
+    AndNot = 2,
+}
+
+/// <summary>One level: the mini-os ptdata row, with its leaf rule.</summary>
+internal readonly record struct LevelSpec(int Level, int Shift, int Entries, ulong Prot, bool LeafAllowed,
+    ulong LeafMask, ulong LeafValue, bool NoPermissions)
 {
     public int IndexBits
     {
@@ -41,6 +89,8 @@ internal readonly record struct LevelSpec(int Level, int Shift, int Entries, ulo
             return bits;
         }
     }
+
+    public ulong PageSize => 1UL << Shift;
 }
 
 /// <summary>How to re-open a (containing) type declaration: <c>partial {Keyword} {Name}</c>.</summary>

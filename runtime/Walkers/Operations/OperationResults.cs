@@ -22,6 +22,9 @@ public enum PageTableStatus
     /// marker is made of permission bits (RISC-V R/W/X), a larger page must keep at least one of them.
     /// </summary>
     NotALeaf,
+
+    /// <summary>The address lies in a half of the address space that has no root (AArch64 TCR.EPDn = 1).</summary>
+    NoRoot,
 }
 
 /// <summary>
@@ -98,12 +101,16 @@ public readonly record struct Mapping(ulong VirtualAddress, ulong PhysicalAddres
         $"0x{VirtualAddress:x16}-0x{LastAddress:x16} -> {"0x" + PhysicalAddress.ToString("x", CultureInfo.InvariantCulture),-14} {Size,14:N0} B  flags 0x{Flags:x} L{Level}";
 }
 
-/// <summary>
-/// How entries along the path combine into the protection a page really has, for the listing by protection
-/// (QEMU <c>info mem</c>, Linux ptdump). x86: <c>new(Mask: RW|US|NX, AllLevels: RW|US, AnyLevel: NX)</c> —
-/// writable/user only when every level says so, no-execute when any level says so.
-/// </summary>
-/// <param name="Mask">Bits of the leaf that make up the protection; the rest (address, accessed, dirty...) is ignored.</param>
-/// <param name="AllLevels">Bits that count only when set in every table entry on the way down too.</param>
-/// <param name="AnyLevel">Bits that count when set in any table entry on the way down.</param>
-public readonly record struct ProtectionRule(ulong Mask, ulong AllLevels = 0, ulong AnyLevel = 0);
+/// <summary>How <c>Mappings</c> merges pages into runs.</summary>
+public readonly record struct MappingOptions
+{
+    /// <summary>
+    /// 0 (default): runs of equal raw flags, physically contiguous, at one level. Otherwise runs of equal effective
+    /// protection under this mask (the leaf's bits after the layout's inherit rules: x86 <c>P | RW | US</c> as QEMU's
+    /// <c>info mem</c>), whatever the frames.
+    /// </summary>
+    public ulong ProtectionMask { get; init; }
+
+    /// <summary>With <see cref="ProtectionMask"/>: a change of page size also ends a run (Linux ptdump).</summary>
+    public bool SplitAtLevelChanges { get; init; }
+}

@@ -32,15 +32,15 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         ArgumentNullException.ThrowIfNull(allocator);
         if (size == 0)
             return PageTableResult.Success;
-        ulong last = CheckRange(va, size);
+        ulong last = CheckRange(ref va, size);
         if ((pa & (PageBytes - 1)) != 0 || pa + (size - 1) < pa)
             throw new ArgumentException($"Physical address 0x{pa:x} is not page aligned, or [pa, pa + size) wraps.", nameof(pa));
         ulong lastFrame = pa + (size - PageBytes);
         if (TLayout.EntryAddress(TLayout.MakeEntry(lastFrame, 0)) != lastFrame)
             throw new ArgumentException($"Physical address 0x{lastFrame:x} does not fit the entry's address field 0x{TLayout.AddressMask:x}.", nameof(pa));
         CheckFlags(flags, nameof(flags));
-        if (!TLayout.IsPresent(TLayout.MakeEntry(pa, flags)))
-            throw new ArgumentException($"Flags 0x{flags:x} do not have the present bit 0x{TLayout.PresentMask:x}.", nameof(flags));
+        if (TLayout.Kind(TLayout.MakeEntry(pa, flags), 1) != EntryKind.Leaf)
+            throw new ArgumentException($"Flags 0x{flags:x} do not make a valid level-1 page (present bit 0x{TLayout.PresentMask:x}, and the layout's leaf rule).", nameof(flags));
         if (memory.At(root, TLayout.TableBytes(TLayout.Levels)) == null)
             return RootOutside(root);
 
@@ -80,7 +80,7 @@ public static unsafe partial class PageTables<TLayout, TEntry>
                 return false;
             ulong size = TLayout.PageSize(level);
             return va >= First && va + (size - 1) <= Last && (PhysicalFor(va) & (size - 1)) == 0
-                && TLayout.IsLeaf(TLayout.MakeEntry(PhysicalFor(va), LeafFlags(Flags, level)), level);
+                && TLayout.Kind(TLayout.MakeEntry(PhysicalFor(va), TLayout.LeafFlags(Flags, level)), level) == EntryKind.Leaf;
         }
     }
 
@@ -105,8 +105,8 @@ public static unsafe partial class PageTables<TLayout, TEntry>
                     $"0x{va:x} is already mapped by a level-{level} entry (0x{value:x}); pass MapOptions.Overwrite to replace it."));
             if (request.LeafHere(va, level))
                 return 0; // the second pass writes the leaf
-            // A table is needed here: split the huge page being overwritten, or build a new table.
-            bool built = present
+            // A table is needed here: split the huge page being overwritten, or build a new table (over an absent entry or a fault).
+            bool built = present && TLayout.Kind(value, level) == EntryKind.Leaf
                 ? TrySplit(memory, allocator, Log, writer, entry, va, level, out Result)
                 : TryLinkNewTable(memory, allocator, Log, writer, entry, va, level, out Result);
             if (!built)
@@ -131,7 +131,7 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         {
             // A table (one the plan built, or one that already held smaller pages) is descended into.
             if (isLeaf && (level == 1 || request.LeafHere(va, level)))
-                writer.Write(entry, Entry(TLayout.MakeEntry(request.PhysicalFor(va), LeafFlags(request.Flags, level))));
+                writer.Write(entry, Entry(TLayout.MakeEntry(request.PhysicalFor(va), TLayout.LeafFlags(request.Flags, level))));
             return 0;
         }
     }

@@ -8,18 +8,20 @@ namespace Walkers;
 public static unsafe partial class PageTables<TLayout, TEntry>
 {
     /// <summary>
-    /// The present leaves in [from, to] (inclusive, canonical), in ascending order, merged into runs.
-    /// Without <paramref name="byProtection"/>: entries at the same level, contiguous virtually and physically,
-    /// with equal flags, form one run. With it: virtually contiguous pages with the same effective protection
-    /// form one run whatever their frames and sizes (QEMU <c>info mem</c>, Linux ptdump).
+    /// The pages in [from, to] (inclusive, canonical), in ascending order, merged into runs. By default entries at
+    /// the same level, contiguous virtually and physically, with equal flags, form one run (<see cref="Mapping.Flags"/>
+    /// is the raw entry's). With <see cref="MappingOptions.ProtectionMask"/>: virtually contiguous pages with the same
+    /// effective protection (the leaf's bits after the layout's <see cref="InheritAttribute"/> rules, under the mask)
+    /// form one run whatever their frames and sizes (QEMU <c>info mem</c>, Linux ptdump); with
+    /// <see cref="MappingOptions.SplitAtLevelChanges"/> a change of page size also starts a run. Faults map nothing.
     /// </summary>
-    public static List<Mapping> Mappings<TMemory>(TMemory memory, ulong root, ulong from, ulong to, ProtectionRule? byProtection = null)
+    public static List<Mapping> Mappings<TMemory>(TMemory memory, ulong root, ulong from, ulong to, MappingOptions options = default)
         where TMemory : struct, IPhysicalMemory
     {
         var runs = new List<Mapping>();
-        if (byProtection is { } rule)
+        if (options.ProtectionMask != 0)
         {
-            var visitor = new ProtectionRunsVisitor(new RunBuilder(runs), rule);
+            var visitor = new ProtectionRunsVisitor(new RunBuilder(runs), options.ProtectionMask, options.SplitAtLevelChanges);
             TLayout.Walk(memory, root, from, to, ref visitor);
             visitor.Runs.Finish();
         }
@@ -44,11 +46,14 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         private ulong _va, _pa, _size, _flags;
         private int _level;
 
-        /// <summary>Extends the run with a page, or ends it and starts another. <paramref name="exact"/>: frames and level must continue too.</summary>
+        /// <summary>
+        /// Extends the run with a page, or ends it and starts another. <paramref name="contiguous"/>: frames must
+        /// continue too; <paramref name="sameLevel"/>: so must the page size.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Add(ulong va, ulong pa, ulong size, ulong flags, int level, bool exact)
+        public void Add(ulong va, ulong pa, ulong size, ulong flags, int level, bool contiguous, bool sameLevel)
         {
-            if (_size != 0 && _va + _size == va && _flags == flags && (!exact || (_pa + _size == pa && _level == level)))
+            if (_size != 0 && _va + _size == va && _flags == flags && (!contiguous || _pa + _size == pa) && (!sameLevel || _level == level))
             {
                 _size += size;
                 return;
@@ -73,29 +78,35 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         public int Visit(ulong va, int level, bool isLeaf, TEntry* entry)
         {
             ulong value = Read(entry);
-            if (isLeaf && TLayout.IsPresent(value))
+            if (isLeaf && TLayout.Kind(value, level) == EntryKind.Leaf)
             {
                 ulong size = TLayout.PageSize(level);
-                Runs.Add(va, TLayout.EntryAddress(value) & ~(size - 1), size, value & ~TLayout.AddressMask, level, exact: true);
+                Runs.Add(va, TLayout.EntryAddress(value) & ~(size - 1), size, value & ~TLayout.AddressMask, level, contiguous: true, sameLevel: true);
             }
             return 0;
         }
     }
 
+    [InlineArray(8)]
+    private struct InheritedPerLevel
+    {
+        private InheritedFlags _element;
+    }
+
     private struct ProtectionRunsVisitor : IPageTableVisitor<TEntry>
     {
         public RunBuilder Runs;
-        private readonly ProtectionRule _rule;
-        // Per level: what the table entries above it contribute to the effective protection.
-        private PerLevel _allLevels;
-        private PerLevel _anyLevel;
+        private readonly ulong _mask;
+        private readonly bool _splitAtLevels;
+        // Per level: what the table entries above it impose on its pages.
+        private InheritedPerLevel _inherited;
 
-        public ProtectionRunsVisitor(RunBuilder runs, ProtectionRule rule)
+        public ProtectionRunsVisitor(RunBuilder runs, ulong mask, bool splitAtLevels)
         {
             Runs = runs;
-            _rule = rule;
-            _allLevels[TLayout.Levels] = ulong.MaxValue;
-            _anyLevel[TLayout.Levels] = 0;
+            _mask = mask;
+            _splitAtLevels = splitAtLevels;
+            _inherited[TLayout.Levels] = InheritedFlags.None;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -103,15 +114,12 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         {
             ulong value = Read(entry);
             if (!isLeaf)
-            {
-                _allLevels[level - 1] = _allLevels[level] & (value | ~_rule.AllLevels);
-                _anyLevel[level - 1] = _anyLevel[level] | (value & _rule.AnyLevel);
-            }
-            else if (TLayout.IsPresent(value))
+                _inherited[level - 1] = TLayout.Inherit(_inherited[level], value, level);
+            else if (TLayout.Kind(value, level) == EntryKind.Leaf)
             {
                 ulong size = TLayout.PageSize(level);
-                ulong protection = ((value & _allLevels[level]) | _anyLevel[level]) & _rule.Mask;
-                Runs.Add(va, TLayout.EntryAddress(value) & ~(size - 1), size, protection, level, exact: false);
+                ulong protection = _inherited[level].Apply(value) & _mask;
+                Runs.Add(va, TLayout.EntryAddress(value) & ~(size - 1), size, protection, level, contiguous: false, sameLevel: _splitAtLevels);
             }
             return 0;
         }
@@ -144,12 +152,12 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         int mapped = 0;
         for (int i = 0; i < virtualAddresses.Length; i++)
         {
-            ulong va = virtualAddresses[i];
+            ulong va = TLayout.Untag(virtualAddresses[i]);
             ulong pa = NotMapped;
             if (pageTable != null && va >> RegionShift(1) == pageTableTag)
             {
                 ulong value = Read(pageTable + Index(va, 1));
-                if (TLayout.IsPresent(value))
+                if (TLayout.Kind(value, 1) == EntryKind.Leaf)
                 {
                     pa = (TLayout.EntryAddress(value) & ~(PageBytes - 1)) | (va & (PageBytes - 1));
                     mapped++;
@@ -164,10 +172,11 @@ public static unsafe partial class PageTables<TLayout, TEntry>
                 while (true)
                 {
                     ulong value = Read(table + Index(va, level));
-                    if (!TLayout.IsPresent(value))
-                        break;
-                    if (TLayout.IsLeaf(value, level))
+                    var kind = TLayout.Kind(value, level);
+                    if (kind != EntryKind.Table)
                     {
+                        if (kind != EntryKind.Leaf)
+                            break;
                         ulong offset = TLayout.PageSize(level) - 1;
                         pa = (TLayout.EntryAddress(value) & ~offset) | (va & offset);
                         mapped++;

@@ -27,7 +27,7 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         ArgumentNullException.ThrowIfNull(allocator);
         if (size == 0)
             return PageTableResult.Success;
-        ulong last = CheckRange(va, size);
+        ulong last = CheckRange(ref va, size);
         var log = new ChangeLog();
         var split = SplitAtEnds(memory, allocator, root, va, last, log, writer);
         if (!split.Succeeded)
@@ -47,11 +47,11 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         Protect(memory, allocator, root, va, size, clear, set, default(DirectEntryWriter<TEntry>));
 
     /// <summary>
-    /// mini-os change_readonly, for any bits: every present leaf in [va, va + size) becomes
-    /// <c>(entry &amp; ~clear) | set</c>. Absent entries stay absent. A huge page reaching outside the range is
-    /// split first, as in Unmap; the huge-page marker of larger leaves is never changed. Where the marker is
-    /// made of permission bits (RISC-V R/W/X), clearing all of them on a larger page is refused with
-    /// <see cref="PageTableStatus.NotALeaf"/>, changing nothing.
+    /// mini-os change_readonly, for any bits: every page in [va, va + size) becomes <c>(entry &amp; ~clear) | set</c>,
+    /// the masks given in level-1 form as for Map (a larger page keeps its own leaf encoding: x86's PS bit, AArch64's
+    /// block type). Absent entries and faults stay as they are. A huge page reaching outside the range is split first,
+    /// as in Unmap. A change that would make a page read as a table pointer or a fault (RISC-V: clearing R, W and X)
+    /// is refused with <see cref="PageTableStatus.NotALeaf"/>, changing nothing.
     /// </summary>
     /// <remarks>A table outside memory stops the walk with <see cref="PageTableStatus.TableOutsideMemory"/>; entries before it are already changed (and the ends split), as in Unmap.</remarks>
     public static PageTableResult Protect<TMemory, TWriter>(TMemory memory, ITableAllocator allocator, ulong root,
@@ -66,14 +66,14 @@ public static unsafe partial class PageTables<TLayout, TEntry>
             throw new ArgumentException($"Clear mask 0x{clear:x} holds the present bit: Protect keeps present leaves present (use Unmap to remove a mapping).", nameof(clear));
         if (size == 0)
             return PageTableResult.Success;
-        ulong last = CheckRange(va, size);
+        ulong last = CheckRange(ref va, size);
         var log = new ChangeLog();
         var split = SplitAtEnds(memory, allocator, root, va, last, log, writer);
         if (!split.Succeeded)
             return split;
-        // Where the leaf marker is made of permission bits, clearing them could turn a huge page into a table
-        // pointer: look first (upper levels only, cheap), so that Protect then changes nothing.
-        if (!s_marksHugePages && (clear & s_tableMask) != 0)
+        // Where the masks touch bits that decide what an entry is (RISC-V R/W/X), a page could turn into a table
+        // pointer or a fault: look first, so that Protect then changes nothing.
+        if (((clear | set) & s_kindBits) != 0)
         {
             var check = new ProtectCheck(clear, set);
             TLayout.Walk(memory, root, va, last, ref check);
@@ -128,6 +128,27 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         }
     }
 
+    /// <summary>The bits that decide what an entry is (present, table, fault and leaf rules).</summary>
+    private static readonly ulong s_kindBits = KindBits();
+
+    private static ulong KindBits()
+    {
+        var table = TLayout.LevelTable;
+        ulong bits = table.PresentMask | table.TableMask | table.Format.FaultMask;
+        foreach (var row in table.Rows)
+            bits |= row.LeafMask;
+        return bits;
+    }
+
+    /// <summary>A page's entry after Protect: the masks apply to its level-1 form, which is then written back in its level's form.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Protected(ulong value, int level, ulong clear, ulong set)
+    {
+        ulong address = value & TLayout.AddressMask;
+        ulong page = TLayout.PageFlags(value & ~TLayout.AddressMask, level);
+        return address | TLayout.LeafFlags((page & ~clear) | set, level);
+    }
+
     private struct ProtectCheck(ulong clear, ulong set) : IPageTableVisitor<TEntry>
     {
         public PageTableResult Result;
@@ -135,15 +156,16 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         public int Visit(ulong va, int level, bool isLeaf, TEntry* entry)
         {
             if (!isLeaf)
-                return level == 2 ? WalkControl.SkipSubtree : 0; // level-1 entries are leaves whatever they hold
-            ulong value = Read(entry);
-            if (level == 1 || !TLayout.IsPresent(value))
                 return 0;
-            ulong updated = (value & ~clear) | set;
-            if (TLayout.IsLeaf(updated, level))
+            ulong value = Read(entry);
+            if (TLayout.Kind(value, level) != EntryKind.Leaf)
+                return 0;
+            ulong updated = Protected(value, level, clear, set);
+            var kind = TLayout.Kind(updated, level);
+            if (kind == EntryKind.Leaf)
                 return 0;
             Result = PageTableResult.Failure(PageTableStatus.NotALeaf, va, level,
-                $"Protect would turn the level-{level} page at 0x{va:x} (0x{value:x} -> 0x{updated:x}) into a table pointer; keep one of its leaf bits 0x{s_tableMask:x}.");
+                $"Protect would turn the level-{level} page at 0x{va:x} (0x{value:x} -> 0x{updated:x}) into {(kind == EntryKind.Table ? "a table pointer" : "an entry the hardware faults on")}; keep the bits that make it a page.");
             return 1;
         }
     }
@@ -160,11 +182,9 @@ public static unsafe partial class PageTables<TLayout, TEntry>
             if (!isLeaf)
                 return CheckTable(memory, va, level, entry, ref Result);
             ulong value = Read(entry);
-            if (!TLayout.IsPresent(value))
+            if (TLayout.Kind(value, level) != EntryKind.Leaf)
                 return 0;
-            // Above level 1 the table marker says "huge page": keep it whatever the masks say.
-            ulong keep = level > 1 && s_marksHugePages ? s_tableMask : 0;
-            ulong updated = (value & ~(clear & ~keep)) | (set & ~keep);
+            ulong updated = Protected(value, level, clear, set);
             if (updated != value)
                 writer.Write(entry, Entry(updated));
             return 0;

@@ -13,18 +13,21 @@ namespace Walkers;
 /// the whole path per layout, memory and writer.
 /// </summary>
 /// <remarks>
-/// <para>Addresses: <c>va</c> is canonical, page aligned, and [va, va + size) stays inside one half of a
-/// sign-extended space; <c>pa</c> and <c>size</c> are page aligned. Violations throw
-/// <see cref="ArgumentException"/>; expected failures come back as a <see cref="PageTableResult"/>.</para>
-/// <para>Leaf flags are given as for a level-1 page. Where a larger page is written, the layout's table
-/// marker is flipped so the entry reads as a leaf (x86: the PS bit is set); see <see cref="LeafFlags"/>.</para>
+/// <para>Addresses: <c>va</c> is canonical (a tag in the top byte is dropped where the layout ignores it), page
+/// aligned, and [va, va + size) stays inside one half of a sign-extended space; <c>pa</c> and <c>size</c> are page
+/// aligned. Violations throw <see cref="ArgumentException"/>; expected failures come back as a <see cref="PageTableResult"/>.</para>
+/// <para>Leaf flags are given as for a level-1 page, present bit included. Where a larger page is written, the
+/// layout turns them into that level's leaf encoding (<see cref="IPageTableLayout{TEntry}.LeafFlags"/>: x86 sets
+/// the PS bit, AArch64 writes a block descriptor).</para>
 /// <para>Partial huge pages: Unmap and Protect split a huge page that the range covers only in part
 /// (a table of the next smaller pages takes its place, the part outside the range stays mapped as before),
 /// as Linux does. Splitting allocates, so both can fail with <see cref="PageTableStatus.OutOfTables"/>, and
 /// then change nothing. Map over a partly covered huge page fails as a conflict, or splits it with
 /// <see cref="MapOptions.Overwrite"/>.</para>
-/// <para>Every table an operation allocates comes from the <see cref="ITableAllocator"/>, zeroed, and must
-/// be reachable through the memory given; it must hold a whole table of its level.</para>
+/// <para>Every table an operation allocates comes from the <see cref="ITableAllocator"/>, zeroed, of its level's
+/// size, and must be reachable through the memory given.</para>
+/// <para>Entries the layout calls faults (<see cref="EntryKind.Fault"/>) map nothing: listings and translations skip
+/// them, Protect leaves them alone, Unmap clears them, Map counts them as taken.</para>
 /// </remarks>
 public static unsafe partial class PageTables<TLayout, TEntry>
     where TLayout : struct, IPageTableLayout<TEntry>
@@ -33,24 +36,7 @@ public static unsafe partial class PageTables<TLayout, TEntry>
     /// <summary>What <see cref="TranslateMany{TMemory}"/> writes for an address that is not mapped.</summary>
     public const ulong NotMapped = ulong.MaxValue;
 
-    private static readonly ulong s_tableMask = TLayout.LevelTable.TableMask;
-    private static readonly ulong s_tableValue = TLayout.LevelTable.TableValue;
-
-    // A huge leaf needs its flags changed when the level-1 flags would read as a table pointer (x86: PS
-    // clear; AArch64: page descriptor == table descriptor). Where leaf flags already say "leaf" (RISC-V's
-    // R/W/X), they are used unchanged at every level.
-    private static readonly bool s_marksHugePages =
-        TLayout.IsTable(TLayout.MakeEntry(0, TLayout.Prot(1) | TLayout.PresentMask));
-
     private static ulong PageBytes => 1UL << TLayout.PageShift;
-
-    /// <summary>The flags of a leaf at <paramref name="level"/> made from level-1 <paramref name="pageFlags"/>.</summary>
-    public static ulong LeafFlags(ulong pageFlags, int level) =>
-        level > 1 && s_marksHugePages ? (pageFlags & ~s_tableMask) | (~s_tableValue & s_tableMask) : pageFlags;
-
-    /// <summary>The level-1 flags a leaf at <paramref name="level"/> with <paramref name="leafFlags"/> stands for (undoes <see cref="LeafFlags"/>).</summary>
-    public static ulong PageFlags(ulong leafFlags, int level) =>
-        level > 1 && s_marksHugePages ? (leafFlags & ~s_tableMask) | (s_tableValue & s_tableMask) : leafFlags;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Read(TEntry* entry) => ulong.CreateTruncating(*entry);
@@ -63,9 +49,10 @@ public static unsafe partial class PageTables<TLayout, TEntry>
 
     // ----- Argument checks (bugs in the caller: exceptions) -----
 
-    /// <summary>Checks [va, va + size) and returns its last byte.</summary>
-    private static ulong CheckRange(ulong va, ulong size)
+    /// <summary>Checks [va, va + size) (<paramref name="va"/> untagged first) and returns its last byte.</summary>
+    private static ulong CheckRange(ref ulong va, ulong size)
     {
+        va = TLayout.Untag(va);
         if ((va & (PageBytes - 1)) != 0)
             throw new ArgumentException($"Virtual address 0x{va:x} is not aligned to the {PageBytes}-byte page.", nameof(va));
         if ((size & (PageBytes - 1)) != 0)
@@ -73,8 +60,8 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         ulong last = va + (size - 1);
         if (last < va)
             throw new ArgumentException($"[0x{va:x}, +0x{size:x}) wraps around the top of the address space.", nameof(size));
-        if (!TLayout.IsCanonical(va) || !TLayout.IsCanonical(last) || (TLayout.SignExtend && (va ^ last) >> 63 != 0))
-            throw new ArgumentException($"[0x{va:x}, 0x{last:x}] is not inside the layout's {TLayout.VirtualAddressBits}-bit address space (or crosses its non-canonical hole).", nameof(va));
+        if (!TLayout.IsCanonical(va) || !TLayout.IsCanonical(last) || (TLayout.Half == AddressHalf.SignExtended && (va ^ last) >> 63 != 0))
+            throw new ArgumentException($"[0x{va:x}, 0x{last:x}] is not inside the layout's {TLayout.VirtualAddressBits}-bit address space{(TLayout.Half == AddressHalf.SignExtended ? " (or crosses its non-canonical hole)" : TLayout.Half == AddressHalf.High ? " (its upper half)" : "")}.", nameof(va));
         return last;
     }
 
@@ -125,13 +112,13 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         where TMemory : struct, IPhysicalMemory
     {
         failure = default;
-        if (!allocator.TryAllocateTable(out physical))
+        uint bytes = TLayout.TableBytes(level - 1);
+        if (!allocator.TryAllocateTable(bytes, out physical))
         {
             failure = PageTableResult.Failure(PageTableStatus.OutOfTables, va, level,
                 $"No free frame for the level-{level - 1} table under the level-{level} entry at 0x{va:x}: the table allocator is exhausted.");
             return null;
         }
-        uint bytes = TLayout.TableBytes(level - 1);
         var table = (TEntry*)memory.At(physical, bytes);
         if (table == null)
         {
@@ -173,7 +160,7 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         ulong frame = TLayout.EntryAddress(value) & ~(TLayout.PageSize(level) - 1);
         ulong flags = value & ~TLayout.AddressMask;
         int below = level - 1;
-        ulong childFlags = LeafFlags(PageFlags(flags, level), below);
+        ulong childFlags = TLayout.LeafFlags(TLayout.PageFlags(flags, level), below);
         ulong childSize = TLayout.PageSize(below);
         int count = TLayout.Entries(below);
         for (int i = 0; i < count; i++)
@@ -239,8 +226,8 @@ public static unsafe partial class PageTables<TLayout, TEntry>
             while (true)
             {
                 TEntry* entry = Find(memory, root, va, out int level);
-                if (entry == null || level == 1 || !TLayout.IsPresent(Read(entry)))
-                    break; // nothing to split (a table outside memory is reported by the walk)
+                if (entry == null || level == 1 || TLayout.Kind(Read(entry), level) != EntryKind.Leaf)
+                    break; // nothing to split (a table outside memory is reported by the walk; a fault is not a page)
                 ulong size = TLayout.PageSize(level);
                 ulong start = va & ~(size - 1);
                 if (start >= first && start + (size - 1) <= last)

@@ -47,7 +47,7 @@ public static unsafe class ReferenceWalker
         ArgumentNullException.ThrowIfNull(layout);
         if (sizeof(TEntry) != layout.EntryBytes)
             throw new ArgumentException($"The layout has {layout.EntryBits}-bit entries, not {sizeof(TEntry) * 8}-bit.", nameof(layout));
-        if (!VirtualRange.TryClip(layout.VirtualAddressBits, layout.SignExtend, ref from, ref to))
+        if (!VirtualRange.TryClip(layout.VirtualAddressBits, layout.Half, ref from, ref to))
             return 0;
 
         int top = layout.Levels;

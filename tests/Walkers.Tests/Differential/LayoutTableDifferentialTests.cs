@@ -20,12 +20,12 @@ public sealed class LayoutTableDifferentialTests
     {
         public unsafe void Run<TEntry, TLayout>()
             where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
-            where TLayout : IPageTableLayout<TEntry>
+            where TLayout : struct, IPageTableLayout<TEntry>
         {
             var table = TLayout.LevelTable;
             Assert.Equal(table.Levels, TLayout.Levels);
             Assert.Equal(table.VirtualAddressBits, TLayout.VirtualAddressBits);
-            Assert.Equal(table.SignExtend, TLayout.SignExtend);
+            Assert.Equal(table.Half, TLayout.Half);
             Assert.Equal(table.PageShift, TLayout.PageShift);
             Assert.Equal(table.PresentMask, TLayout.PresentMask);
             Assert.Equal(table.AddressMask, TLayout.AddressMask);
@@ -52,7 +52,7 @@ public sealed class LayoutTableDifferentialTests
     {
         public void Run<TEntry, TLayout>()
             where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
-            where TLayout : IPageTableLayout<TEntry>
+            where TLayout : struct, IPageTableLayout<TEntry>
         {
             var table = TLayout.LevelTable;
             ulong entryMask = table.EntryBits == 64 ? ulong.MaxValue : uint.MaxValue;
@@ -61,15 +61,24 @@ public sealed class LayoutTableDifferentialTests
             Gen.Select(entry, va, Gen.ULong).Sample((e, v, flags) =>
             {
                 Assert.Equal(table.IsPresent(e), TLayout.IsPresent(e));
-                Assert.Equal(table.IsTable(e), TLayout.IsTable(e));
                 Assert.Equal(table.EntryAddress(e), TLayout.EntryAddress(e));
+                Assert.Equal(table.RootFromRegister(e), TLayout.RootFromRegister(e));
                 for (int level = 1; level <= table.Levels; level++)
+                {
+                    Assert.Equal(table.Kind(e, level), TLayout.Kind(e, level));
                     Assert.Equal(table.IsLeaf(e, level), TLayout.IsLeaf(e, level));
+                    Assert.Equal(table.LeafFlags(flags & ~table.AddressMask, level), TLayout.LeafFlags(flags & ~table.AddressMask, level));
+                    Assert.Equal(table.PageFlags(flags & ~table.AddressMask, level), TLayout.PageFlags(flags & ~table.AddressMask, level));
+                    var above = new InheritedFlags(v, flags);
+                    Assert.Equal(table.Inherit(above, e, level), TLayout.Inherit(above, e, level));
+                }
                 Assert.Equal(table.Canonical(v & ((1UL << table.VirtualAddressBits) - 1)), TLayout.Canonical(v & ((1UL << table.VirtualAddressBits) - 1)));
-                Assert.Equal(VirtualRange.IsCanonical(v, table.VirtualAddressBits, table.SignExtend), TLayout.IsCanonical(v));
-                // MakeEntry keeps the address field and the flags outside it.
+                Assert.Equal(table.IsCanonical(v), TLayout.IsCanonical(v));
+                Assert.Equal(table.Untag(v), TLayout.Untag(v));
+                // MakeEntry keeps the address fields and the flags outside them.
                 ulong made = TLayout.MakeEntry(e, flags);
-                Assert.Equal(table.EntryAddress(table.Encode(e)), TLayout.EntryAddress(made));
+                Assert.Equal(table.MakeEntry(e, flags), made);
+                Assert.Equal(table.EntryAddress(table.MakeEntry(e, 0)), TLayout.EntryAddress(made));
                 Assert.Equal(flags & ~table.AddressMask, made & ~table.AddressMask);
             }, iter: 2000);
         }

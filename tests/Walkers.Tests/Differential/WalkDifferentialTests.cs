@@ -26,7 +26,7 @@ public sealed class WalkDifferentialTests
     {
         public void Run<TEntry, TLayout>()
             where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
-            where TLayout : IPageTableLayout<TEntry>
+            where TLayout : struct, IPageTableLayout<TEntry>
         {
             var levels = TLayout.LevelTable;
             var stats = new WalkStats();
@@ -52,7 +52,7 @@ public sealed class WalkDifferentialTests
     {
         public void Run<TEntry, TLayout>()
             where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
-            where TLayout : IPageTableLayout<TEntry>
+            where TLayout : struct, IPageTableLayout<TEntry>
         {
             var levels = TLayout.LevelTable;
             Case(levels).Sample((image, range) =>
@@ -74,7 +74,7 @@ public sealed class WalkDifferentialTests
     {
         public void Run<TEntry, TLayout>()
             where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
-            where TLayout : IPageTableLayout<TEntry>
+            where TLayout : struct, IPageTableLayout<TEntry>
         {
             var policy = Gen.Select(Gen.Int[1, 6], Gen.Int[0, 4], Gen.ULong,
                 (modulus, installs, seed) => new VisitorPolicy(RewriteModulus: modulus, MaxInstalls: installs, Seed: seed));
@@ -102,7 +102,7 @@ public sealed class WalkDifferentialTests
     {
         public void Run<TEntry, TLayout>()
             where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
-            where TLayout : IPageTableLayout<TEntry>
+            where TLayout : struct, IPageTableLayout<TEntry>
         {
             var stopValue = Gen.Frequency(
                 (1, Gen.OneOf(1, -1, int.MaxValue, int.MinValue + 1)),
@@ -137,7 +137,7 @@ public sealed class WalkDifferentialTests
     {
         public void Run<TEntry, TLayout>()
             where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
-            where TLayout : IPageTableLayout<TEntry>
+            where TLayout : struct, IPageTableLayout<TEntry>
         {
             var policy = Gen.Select(Gen.Int[1, 5], Gen.ULong, (m, seed) => new VisitorPolicy(SkipModulus: m, Seed: seed));
             Gen.Select(Case(TLayout.LevelTable), policy, Gen.Bool).Sample((c, p, tree) =>

@@ -22,8 +22,10 @@ public sealed class AddressSpaceEdgeTests
         {
             ulong page = 1UL << TLayout.PageShift;
             int bits = TLayout.VirtualAddressBits;
-            ulong top = TLayout.SignExtend ? 0 - page : (1UL << bits) - page; // the last page of the space
-            ulong belowHole = TLayout.SignExtend ? (1UL << (bits - 1)) - page : top;
+            bool signExtended = TLayout.Half == AddressHalf.SignExtended, upper = TLayout.Half == AddressHalf.High;
+            ulong top = signExtended || upper ? 0 - page : (1UL << bits) - page; // the last page of the space
+            // The last page below the hole; for an upper half, its first page.
+            ulong belowHole = signExtended ? (1UL << (bits - 1)) - page : upper ? 0 - (1UL << bits) : top;
             ulong flags = TLayout.Prot(1) | TLayout.PresentMask;
             const ulong Frame = 0x40_0000;
             using var space = new Space<TLayout, TEntry>(4096);
@@ -53,9 +55,10 @@ public sealed class AddressSpaceEdgeTests
                 space.Protect(va, size, 0, 0).ThrowIfFailed();
             }
 
-            ulong half = TLayout.SignExtend ? 1UL << (bits - 1) : 1UL << bits;
-            space.Unmap(0, half, UnmapOptions.FreeEmptyTables).ThrowIfFailed();
-            if (TLayout.SignExtend)
+            ulong half = signExtended ? 1UL << (bits - 1) : 1UL << bits;
+            if (!upper)
+                space.Unmap(0, half, UnmapOptions.FreeEmptyTables).ThrowIfFailed();
+            if (signExtended || upper)
                 space.Unmap(0 - half, half, UnmapOptions.FreeEmptyTables).ThrowIfFailed();
             Assert.Empty(space.Mappings(0, ulong.MaxValue));
             Assert.Equal(space.Baseline, space.Memory.TablesInUse);

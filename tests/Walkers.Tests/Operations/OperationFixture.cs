@@ -14,27 +14,21 @@ public interface IOperationsTest
         where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>;
 }
 
+/// <summary>The layouts the operations tests run on: every one of <see cref="LayoutCases"/>.</summary>
 public static class OperationLayouts
 {
-    public static TheoryData<string> All => new()
-    {
-        "X86_64", "X86_64La57", "X86Pae", "X86Legacy", "X86LegacyNoPse", "RiscVSv39", "RiscVSv32", "AArch64Granule4K",
-    };
+    public static TheoryData<string> All => LayoutCases.All;
 
-    public static void Run(string layout, IOperationsTest test)
+    public static void Run(string layout, IOperationsTest test) => LayoutCases.Handle(layout).Accept(new Adapter(test));
+
+    private sealed class Adapter(IOperationsTest test) : ILayoutAction<bool>
     {
-        switch (layout)
+        public bool Run<TLayout, TEntry>()
+            where TLayout : struct, IPageTableLayout<TEntry>
+            where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
         {
-            case "X86_64": test.Run<X86_64.Layout, ulong>(); break;
-            case "X86_64La57": test.Run<X86_64La57.Layout, ulong>(); break;
-            case "X86Pae": test.Run<X86Pae.Layout, ulong>(); break;
-            case "X86Legacy": test.Run<X86Legacy.Layout, uint>(); break;
-            case "X86LegacyNoPse": test.Run<X86LegacyNoPse.Layout, uint>(); break;
-            // Test-only layouts (tests/Walkers.Tests/Support/TestLayouts.cs): other leaf and table encodings.
-            case "RiscVSv39": test.Run<RiscVSv39.Layout, ulong>(); break;
-            case "RiscVSv32": test.Run<RiscVSv32.Layout, uint>(); break;
-            case "AArch64Granule4K": test.Run<AArch64Granule4K.Layout, ulong>(); break;
-            default: throw new ArgumentOutOfRangeException(nameof(layout), layout, "Unknown layout.");
+            test.Run<TLayout, TEntry>();
+            return true;
         }
     }
 }
@@ -47,7 +41,7 @@ public sealed unsafe class Space<TLayout, TEntry> : IDisposable
     public Space(int frames = 1024)
     {
         Memory = new SimulatedMemory((ulong)frames * SimulatedMemory.FrameSize, 0x10_0000);
-        Root = Memory.AllocateTable();
+        Root = Memory.AllocateTable(TLayout.TableBytes(TLayout.Levels));
         Baseline = Memory.TablesInUse;
     }
 
@@ -68,8 +62,8 @@ public sealed unsafe class Space<TLayout, TEntry> : IDisposable
     public PageTableResult Protect(ulong va, ulong size, ulong clear, ulong set) =>
         PageTables<TLayout, TEntry>.Protect(View, Memory, Root, va, size, clear, set);
 
-    public List<Mapping> Mappings(ulong from, ulong to, ProtectionRule? rule = null) =>
-        PageTables<TLayout, TEntry>.Mappings(View, Root, from, to, rule);
+    public List<Mapping> Mappings(ulong from, ulong to, MappingOptions options = default) =>
+        PageTables<TLayout, TEntry>.Mappings(View, Root, from, to, options);
 
     public ulong? Translate(ulong va) => TLayout.TryTranslate(View, Root, va, out ulong pa) ? pa : null;
 

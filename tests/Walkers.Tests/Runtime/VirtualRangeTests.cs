@@ -4,7 +4,7 @@ public sealed class VirtualRangeTests
 {
     private static (bool Ok, ulong From, ulong To) Clip(int bits, bool signExtend, ulong from, ulong to)
     {
-        bool ok = VirtualRange.TryClip(bits, signExtend, ref from, ref to);
+        bool ok = VirtualRange.TryClip(bits, signExtend ? AddressHalf.SignExtended : AddressHalf.Low, ref from, ref to);
         return (ok, from, to);
     }
 
@@ -74,18 +74,44 @@ public sealed class VirtualRangeTests
     [InlineData(0xFFFF_FFFF_FFFFUL, 0xFFFF_FFFF_FFFF_FFFFUL)]
     public void Canonical_sign_extends_bit_47(ulong linear, ulong canonical)
     {
-        Assert.Equal(canonical, VirtualRange.Canonical(linear, 48, true));
-        Assert.True(VirtualRange.IsCanonical(canonical, 48, true));
+        Assert.Equal(canonical, VirtualRange.Canonical(linear, 48, AddressHalf.SignExtended));
+        Assert.True(VirtualRange.IsCanonical(canonical, 48, AddressHalf.SignExtended));
     }
 
     [Fact]
     public void Canonical_without_sign_extension_is_the_identity_and_IsCanonical_checks_the_width()
     {
-        Assert.Equal(0x8000_0000UL, VirtualRange.Canonical(0x8000_0000, 32, false));
-        Assert.True(VirtualRange.IsCanonical(0xFFFF_FFFF, 32, false));
-        Assert.False(VirtualRange.IsCanonical(0x1_0000_0000, 32, false));
-        Assert.True(VirtualRange.IsCanonical(ulong.MaxValue, 64, false));
-        Assert.False(VirtualRange.IsCanonical(0x8000_0000_0000, 48, true));
-        Assert.False(VirtualRange.IsCanonical(0xFFFF_7FFF_FFFF_FFFF, 48, true));
+        Assert.Equal(0x8000_0000UL, VirtualRange.Canonical(0x8000_0000, 32, AddressHalf.Low));
+        Assert.True(VirtualRange.IsCanonical(0xFFFF_FFFF, 32, AddressHalf.Low));
+        Assert.False(VirtualRange.IsCanonical(0x1_0000_0000, 32, AddressHalf.Low));
+        Assert.True(VirtualRange.IsCanonical(ulong.MaxValue, 64, AddressHalf.Low));
+        Assert.False(VirtualRange.IsCanonical(0x8000_0000_0000, 48, AddressHalf.SignExtended));
+        Assert.False(VirtualRange.IsCanonical(0xFFFF_7FFF_FFFF_FFFF, 48, AddressHalf.SignExtended));
+    }
+
+    [Fact]
+    public void An_upper_half_of_48_bits_is_the_top_256_TiB_and_clips_to_its_linear_addresses()
+    {
+        Assert.Equal(0xFFFF_0000_0000_0000UL, VirtualRange.Canonical(0, 48, AddressHalf.High));
+        Assert.Equal(ulong.MaxValue, VirtualRange.Canonical(0xFFFF_FFFF_FFFF, 48, AddressHalf.High));
+        Assert.True(VirtualRange.IsCanonical(0xFFFF_0000_0000_0000, 48, AddressHalf.High));
+        Assert.False(VirtualRange.IsCanonical(0xFFFE_FFFF_FFFF_FFFF, 48, AddressHalf.High));
+        Assert.False(VirtualRange.IsCanonical(0x0000_8000_0000_0000, 48, AddressHalf.High));
+        ulong from = 0, to = ulong.MaxValue;
+        Assert.True(VirtualRange.TryClip(48, AddressHalf.High, ref from, ref to));
+        Assert.Equal((0UL, 0xFFFF_FFFF_FFFFUL), (from, to));
+        from = 0xFFFF_8000_0000_1234; to = 0xFFFF_8000_0000_5678;
+        Assert.True(VirtualRange.TryClip(48, AddressHalf.High, ref from, ref to));
+        Assert.Equal((0x8000_0000_1234UL, 0x8000_0000_5678UL), (from, to));
+        from = 0; to = 0xFFFE_FFFF_FFFF_FFFF;
+        Assert.False(VirtualRange.TryClip(48, AddressHalf.High, ref from, ref to));
+    }
+
+    [Fact]
+    public void Untag_clears_a_lower_halfs_top_byte_sets_an_upper_halfs_and_leaves_other_layouts_alone()
+    {
+        Assert.Equal(0x0000_FFFF_1234_5000UL, VirtualRange.Untag(0xA500_FFFF_1234_5000, AddressHalf.Low, ignoresTopByte: true));
+        Assert.Equal(0xFFFF_8000_0000_0000UL, VirtualRange.Untag(0x00FF_8000_0000_0000, AddressHalf.High, ignoresTopByte: true));
+        Assert.Equal(0xA500_FFFF_1234_5000UL, VirtualRange.Untag(0xA500_FFFF_1234_5000, AddressHalf.Low, ignoresTopByte: false));
     }
 }

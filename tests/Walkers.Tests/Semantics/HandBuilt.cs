@@ -23,7 +23,7 @@ public static class HandBuilt
     /// <summary>Generated and reference walkers, Walk and WalkTree, make exactly <paramref name="expectedTree"/> (Leaves dropped for Walk) and return 0.</summary>
     public static void AssertWalks<TEntry, TLayout>(ImageSpec spec, ulong from, ulong to, params Call[] expectedTree)
         where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
-        where TLayout : IPageTableLayout<TEntry>
+        where TLayout : struct, IPageTableLayout<TEntry>
     {
         var range = new WalkRange(from, to, "hand-built");
         foreach (bool tree in new[] { false, true })
@@ -41,7 +41,7 @@ public static class HandBuilt
     /// <summary>The calls the patch's walk_pt makes on the same tables.</summary>
     public static List<Call> Seed<TEntry, TLayout>(ImageSpec spec, ulong from, ulong to)
         where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
-        where TLayout : IPageTableLayout<TEntry>
+        where TLayout : struct, IPageTableLayout<TEntry>
     {
         using var image = new Image(spec, TLayout.LevelTable);
         var session = new Session<TEntry>(image, TLayout.LevelTable, VisitorPolicy.None);

@@ -170,43 +170,43 @@ public sealed unsafe class HandBuiltWalkTests
         Assert.Equal(0x10UL, pa);
     }
 
-    // RISC-V Sv39 (test-only layout): PPN at bit 10, leaf = any of R/W/X; root[0] a 1 GiB gigapage at the root level,
+    // RISC-V Sv39: PPN at bit 10, leaf = any of R/W/X; root[0] a 1 GiB gigapage at the root level,
     // root[1] -> frame 1 whose entry 0 is a 2 MiB megapage.
-    private static readonly ImageSpec Sv39 = Spec(2,
+    private static readonly ImageSpec Sv39Image = Spec(2,
         Root(0, (0x4000_0000 >> 2) | 0x7), Root(1, (0x1000 >> 2) | 0x1), At(1, 0, (0x20_0000 >> 2) | 0xF));
 
     [Fact]
-    public void RiscVSv39_walk_meets_a_leaf_at_the_root_level_and_follows_a_shifted_frame_number()
+    public void Sv39_walk_meets_a_leaf_at_the_root_level_and_follows_a_shifted_frame_number()
     {
-        AssertWalks<ulong, RiscVSv39.Layout>(Sv39, 0x3FFF_F000, 0x4000_0000,
+        AssertWalks<ulong, Sv39.Layout>(Sv39Image, 0x3FFF_F000, 0x4000_0000,
             V(0, 3, true, 0x0), V(0x4000_0000, 3, false, 0x8), V(0x4000_0000, 2, true, 0x1000), L(0x4000_0000, 3, 0x8));
-        AssertWalks<ulong, RiscVSv39.Layout>(Sv39, 0xFFFF_FFC0_0000_0000, 0xFFFF_FFC0_0000_0000,
+        AssertWalks<ulong, Sv39.Layout>(Sv39Image, 0xFFFF_FFC0_0000_0000, 0xFFFF_FFC0_0000_0000,
             V(0xFFFF_FFC0_0000_0000, 3, true, 0x800));
-        using var image = new Image(Sv39, RiscVSv39.LevelTable);
-        Assert.True(RiscVSv39.TryTranslate(image.View, 0, 0x1234_5678, out ulong pa));
+        using var image = new Image(Sv39Image, Sv39.LevelTable);
+        Assert.True(Sv39.TryTranslate(image.View, 0, 0x1234_5678, out ulong pa));
         Assert.Equal(0x5234_5678UL, pa);
-        Assert.True(RiscVSv39.TryTranslate(image.View, 0, 0x4001_2345, out pa));
+        Assert.True(Sv39.TryTranslate(image.View, 0, 0x4001_2345, out pa));
         Assert.Equal(0x21_2345UL, pa);
-        Assert.Equal(0x0UL, image.PhysicalOf(RiscVSv39.GetEntry(image.View, 0, 0x1234_5678)));
+        Assert.Equal(0x0UL, image.PhysicalOf(Sv39.GetEntry(image.View, 0, 0x1234_5678)));
     }
 
-    // AArch64 4K granule (test-only layout): descriptors 0b11 = table, 0b01 = block. root[0] -> frame 1;
+    // AArch64 4K granule, 48-bit, lower half: descriptors 0b11 = table, 0b01 = block. root[0] -> frame 1;
     // frame 1: [0] a 1 GiB block, [1] -> frame 2; frame 2: [0] a 2 MiB block.
     private static readonly ImageSpec AArch64 = Spec(3,
         Root(0, 0x1000 | 0x3), At(1, 0, 0x4000_0000 | 0x1), At(1, 1, 0x2000 | 0x3), At(2, 0, 0x60_0000 | 0x401));
 
     [Fact]
-    public void AArch64Granule4K_walk_tells_table_from_block_descriptors_by_bit_1()
+    public void Arm64_4K_48_walk_tells_table_from_block_descriptors_by_bit_1()
     {
-        AssertWalks<ulong, AArch64Granule4K.Layout>(AArch64, 0x3FFF_F000, 0x4000_0000,
+        AssertWalks<ulong, Arm64_4K_48.Layout>(AArch64, 0x3FFF_F000, 0x4000_0000,
             V(0, 4, false, 0x0), V(0, 3, true, 0x1000), V(0x4000_0000, 3, false, 0x1008), V(0x4000_0000, 2, true, 0x2000),
             L(0x4000_0000, 3, 0x1008), L(0, 4, 0x0));
-        using var image = new Image(AArch64, AArch64Granule4K.LevelTable);
-        Assert.True(AArch64Granule4K.TryTranslate(image.View, 0, 0x3000_0001, out ulong pa));
+        using var image = new Image(AArch64, Arm64_4K_48.LevelTable);
+        Assert.True(Arm64_4K_48.Layout.TryTranslate(image.View, 0, 0x3000_0001, out ulong pa));
         Assert.Equal(0x7000_0001UL, pa);
-        Assert.True(AArch64Granule4K.TryTranslate(image.View, 0, 0x4001_0000, out pa));
+        Assert.True(Arm64_4K_48.Layout.TryTranslate(image.View, 0, 0x4001_0000, out pa));
         Assert.Equal(0x61_0000UL, pa);
-        Assert.False(AArch64Granule4K.TryTranslate(image.View, 0, 0x1_0000_0000_0000, out _)); // beyond 48 bits
+        Assert.False(Arm64_4K_48.Layout.TryTranslate(image.View, 0, 0x1_0000_0000_0000, out _)); // beyond 48 bits
     }
 
     [Theory]

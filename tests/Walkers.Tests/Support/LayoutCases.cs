@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Numerics;
 using Walkers.Layouts;
 
@@ -9,31 +11,44 @@ public interface ILayoutTest
 {
     void Run<TEntry, TLayout>()
         where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
-        where TLayout : IPageTableLayout<TEntry>;
+        where TLayout : struct, IPageTableLayout<TEntry>;
 }
 
-/// <summary>The generated layouts (x86 from samples/Layouts, and the test-only ones), by name, for theories.</summary>
+/// <summary>
+/// Every generated table format, by name, for theories: each ready layout (each half of those with two roots) and
+/// the test-only ones.
+/// </summary>
 public static class LayoutCases
 {
-    public static TheoryData<string> All => new()
-    {
-        "X86_64", "X86_64La57", "X86Pae", "X86Legacy", "X86LegacyNoPse", // samples/Layouts
-        "RiscVSv39", "RiscVSv32", "AArch64Granule4K",                   // Support/TestLayouts.cs
-    };
+    private static readonly Dictionary<string, LayoutHandle> Handles =
+        ReadyLayouts.All.Select(l => l.Lower).Concat(ReadyLayouts.All.Where(l => l.Upper is not null).Select(l => l.Upper!))
+            .Append(LayoutHandle.Of<AArch64AsWritten.Layout, ulong>("test-aarch64-as-written"))
+            .ToDictionary(h => h.Name);
 
-    public static void Run(string layout, ILayoutTest test)
+    public static TheoryData<string> All
     {
-        switch (layout)
+        get
         {
-            case "X86_64": test.Run<ulong, X86_64.Layout>(); break;
-            case "X86_64La57": test.Run<ulong, X86_64La57.Layout>(); break;
-            case "X86Pae": test.Run<ulong, X86Pae.Layout>(); break;
-            case "X86Legacy": test.Run<uint, X86Legacy.Layout>(); break;
-            case "X86LegacyNoPse": test.Run<uint, X86LegacyNoPse.Layout>(); break;
-            case "RiscVSv39": test.Run<ulong, RiscVSv39.Layout>(); break;
-            case "RiscVSv32": test.Run<uint, RiscVSv32.Layout>(); break;
-            case "AArch64Granule4K": test.Run<ulong, AArch64Granule4K.Layout>(); break;
-            default: throw new ArgumentOutOfRangeException(nameof(layout), layout, "Unknown layout.");
+            var data = new TheoryData<string>();
+            foreach (var name in Handles.Keys)
+                data.Add(name);
+            return data;
+        }
+    }
+
+    public static LayoutHandle Handle(string name) =>
+        Handles.TryGetValue(name, out var handle) ? handle : throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown layout.");
+
+    public static void Run(string layout, ILayoutTest test) => Handle(layout).Accept(new Adapter(test));
+
+    private sealed class Adapter(ILayoutTest test) : ILayoutAction<bool>
+    {
+        public bool Run<TLayout, TEntry>()
+            where TLayout : struct, IPageTableLayout<TEntry>
+            where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
+        {
+            test.Run<TEntry, TLayout>();
+            return true;
         }
     }
 }

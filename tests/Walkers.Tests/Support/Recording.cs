@@ -75,7 +75,7 @@ public sealed unsafe class Session<TEntry>(Image image, LevelTable layout, Visit
         if (!layout.IsPresent(value))
         {
             // mini-os need_pgt: hook a fresh zeroed table in; the walk must descend into it.
-            if (level > 1 && Installs < policy.MaxInstalls && image.Memory.TryAllocateTable(out ulong table))
+            if (level > 1 && Installs < policy.MaxInstalls && image.Memory.TryAllocateTable(image.Spec.FrameBytes, out ulong table))
             {
                 Installs++;
                 next = layout.Encode(table) | (layout[level].Prot & ~mask);
@@ -98,8 +98,8 @@ public sealed unsafe class Session<TEntry>(Image image, LevelTable layout, Visit
                 0 => 0,                                                   // clear
                 1 => layout.LeafShaped(value),                            // set the huge bit
                 2 => layout.TableShaped(value),                           // clear it: a huge page turns into a table pointer
-                3 => (value & ~mask) | layout.Encode(start + image.Spec.Size + 0x1000 * (r >> 40 & 7)), // table outside memory
-                _ => (value & ~mask) | layout.Encode(start + 0x1000 * ((r >> 16) % frames)),          // another table
+                3 => (value & ~mask) | layout.Encode(start + image.Spec.Size + image.Spec.FrameBytes * (r >> 40 & 7)), // table outside memory
+                _ => (value & ~mask) | layout.Encode(image.Spec.Frame((int)((r >> 16) % frames))),          // another table
             };
         }
         if (next != value)
@@ -110,12 +110,12 @@ public sealed unsafe class Session<TEntry>(Image image, LevelTable layout, Visit
         {
             // Also rewrite some other entry of some table: ahead of the walk, behind it, or in a table on its path.
             ulong frames = (ulong)image.Spec.TableFrames;
-            ulong slot = start + 0x1000 * ((r >> 24) % frames) + (ulong)sizeof(TEntry) * ((r >> 8) % (ulong)(0x1000 / sizeof(TEntry)));
+            ulong slot = image.Spec.Frame((int)((r >> 24) % frames)) + (ulong)sizeof(TEntry) * ((r >> 8) % (ulong)(image.Spec.FrameBytes / sizeof(TEntry)));
             ulong other = ((r >> 20) % 3) switch
             {
                 0 => 0,
-                1 => layout.TableShaped(layout.Encode(start + 0x1000 * ((r >> 32) % frames)) | layout.PresentMask),
-                _ => layout.LeafShaped(layout.Encode(start + 0x1000 * ((r >> 32) % frames)) | layout.PresentMask),
+                1 => layout.TableShaped(layout.Encode(image.Spec.Frame((int)((r >> 32) % frames))) | layout.PresentMask),
+                _ => layout.LeafShaped(layout.Encode(image.Spec.Frame((int)((r >> 32) % frames))) | layout.PresentMask),
             };
             *(TEntry*)image.Memory.Pointer(slot, (uint)sizeof(TEntry)) = TEntry.CreateTruncating(other);
             Rewrites++;
@@ -150,7 +150,7 @@ public static class WalkRunner
     /// <summary>Runs the generated walker (<c>TLayout.Walk</c> or <c>WalkTree</c>) on a fresh copy of the image.</summary>
     public static unsafe WalkOutcome Generated<TEntry, TLayout>(ImageSpec spec, WalkRange range, VisitorPolicy policy, bool tree)
         where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
-        where TLayout : IPageTableLayout<TEntry>
+        where TLayout : struct, IPageTableLayout<TEntry>
     {
         using var image = new Image(spec, TLayout.LevelTable);
         var session = new Session<TEntry>(image, TLayout.LevelTable, policy);
@@ -164,7 +164,7 @@ public static class WalkRunner
     /// <summary>Runs <see cref="ReferenceWalker"/> over the layout's <see cref="LevelTable"/> on a fresh copy of the image.</summary>
     public static unsafe WalkOutcome Reference<TEntry, TLayout>(ImageSpec spec, WalkRange range, VisitorPolicy policy, bool tree)
         where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
-        where TLayout : IPageTableLayout<TEntry>
+        where TLayout : struct, IPageTableLayout<TEntry>
     {
         var layout = TLayout.LevelTable;
         using var image = new Image(spec, layout);

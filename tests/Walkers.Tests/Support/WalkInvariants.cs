@@ -14,7 +14,7 @@ public static class WalkInvariants
     public static void AssertAscendingInsideRange(LevelTable layout, WalkRange range, List<Call> calls)
     {
         ulong from = range.From, to = range.To;
-        if (!VirtualRange.TryClip(layout.VirtualAddressBits, layout.SignExtend, ref from, ref to))
+        if (!VirtualRange.TryClip(layout.VirtualAddressBits, layout.Half, ref from, ref to))
         {
             if (calls.Count != 0)
                 throw new XunitException($"{range}: nothing of the range exists, yet the walk made {calls.Count} calls");

@@ -3,11 +3,15 @@
 
 namespace Walkers.Layouts
 {
-    unsafe partial class X86Pae
+    unsafe partial class Sv39
     {
         /// <summary>This layout as a run-time table, for the reference walker and for display.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public static global::Walkers.LevelTable LevelTable => Layout.LevelTable;
+
+        /// <inheritdoc cref="global::Walkers.IPageTableLayout{TEntry}.RootFromRegister"/>
+        [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
+        public static ulong RootFromRegister(ulong register) => Layout.RootFromRegister(register);
 
         /// <inheritdoc cref="global::Walkers.IPageTableLayout{TEntry}.Walk"/>
         [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
@@ -35,7 +39,7 @@ namespace Walkers.Layouts
             where TMemory : struct, global::Walkers.IPhysicalMemory
             => Layout.TryTranslate(memory, root, va, out physicalAddress);
 
-        /// <summary>Maps [va, va + size) to pa with the largest pages that fit; all or nothing (PageTables.Map).</summary>
+        /// <inheritdoc cref="global::Walkers.PageTables{TLayout, TEntry}.Map{TMemory}"/>
         [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public static global::Walkers.PageTableResult Map<TMemory>(TMemory memory, global::Walkers.ITableAllocator allocator, ulong root, ulong va, ulong pa, ulong size, ulong flags, global::Walkers.MapOptions options = global::Walkers.MapOptions.None)
             where TMemory : struct, global::Walkers.IPhysicalMemory
@@ -48,7 +52,7 @@ namespace Walkers.Layouts
             where TWriter : struct, global::Walkers.IEntryWriter<ulong>
             => global::Walkers.PageTables<Layout, ulong>.Map(memory, allocator, root, va, pa, size, flags, options, writer);
 
-        /// <summary>Clears the leaves in [va, va + size), splitting huge pages at the ends (PageTables.Unmap).</summary>
+        /// <inheritdoc cref="global::Walkers.PageTables{TLayout, TEntry}.Unmap{TMemory}"/>
         [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public static global::Walkers.PageTableResult Unmap<TMemory>(TMemory memory, global::Walkers.ITableAllocator allocator, ulong root, ulong va, ulong size, global::Walkers.UnmapOptions options = global::Walkers.UnmapOptions.None)
             where TMemory : struct, global::Walkers.IPhysicalMemory
@@ -61,7 +65,7 @@ namespace Walkers.Layouts
             where TWriter : struct, global::Walkers.IEntryWriter<ulong>
             => global::Walkers.PageTables<Layout, ulong>.Unmap(memory, allocator, root, va, size, options, writer);
 
-        /// <summary>Sets (entry &amp; ~clear) | set on the present leaves in [va, va + size) (PageTables.Protect; mini-os change_readonly).</summary>
+        /// <inheritdoc cref="global::Walkers.PageTables{TLayout, TEntry}.Protect{TMemory}"/>
         [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public static global::Walkers.PageTableResult Protect<TMemory>(TMemory memory, global::Walkers.ITableAllocator allocator, ulong root, ulong va, ulong size, ulong clear, ulong set)
             where TMemory : struct, global::Walkers.IPhysicalMemory
@@ -74,20 +78,20 @@ namespace Walkers.Layouts
             where TWriter : struct, global::Walkers.IEntryWriter<ulong>
             => global::Walkers.PageTables<Layout, ulong>.Protect(memory, allocator, root, va, size, clear, set, writer);
 
-        /// <summary>The present leaves in [from, to] as merged runs; by effective protection when a rule is given (PageTables.Mappings).</summary>
+        /// <inheritdoc cref="global::Walkers.PageTables{TLayout, TEntry}.Mappings{TMemory}"/>
         [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
-        public static global::System.Collections.Generic.List<global::Walkers.Mapping> Mappings<TMemory>(TMemory memory, ulong root, ulong from, ulong to, global::Walkers.ProtectionRule? byProtection = null)
+        public static global::System.Collections.Generic.List<global::Walkers.Mapping> Mappings<TMemory>(TMemory memory, ulong root, ulong from, ulong to, global::Walkers.MappingOptions options = default)
             where TMemory : struct, global::Walkers.IPhysicalMemory
-            => global::Walkers.PageTables<Layout, ulong>.Mappings(memory, root, from, to, byProtection);
+            => global::Walkers.PageTables<Layout, ulong>.Mappings(memory, root, from, to, options);
 
-        /// <summary>Translates a span of addresses, reusing the tables found for the previous one (PageTables.TranslateMany).</summary>
+        /// <inheritdoc cref="global::Walkers.PageTables{TLayout, TEntry}.TranslateMany{TMemory}"/>
         [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public static int TranslateMany<TMemory>(TMemory memory, ulong root, global::System.ReadOnlySpan<ulong> virtualAddresses, global::System.Span<ulong> physicalAddresses)
             where TMemory : struct, global::Walkers.IPhysicalMemory
             => global::Walkers.PageTables<Layout, ulong>.TranslateMany(memory, root, virtualAddresses, physicalAddresses);
 
         /// <summary>
-        /// The X86Pae layout as a type: 3 levels, 32-bit virtual addresses,
+        /// The Sv39 layout as a type: 3 levels, 39-bit virtual addresses (sign-extended),
         /// 64-bit entries. Constants, entry predicates and the walkers, unrolled per level.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
@@ -96,39 +100,61 @@ namespace Walkers.Layouts
             /// <inheritdoc/>
             public static int Levels => 3;
             /// <inheritdoc/>
-            public static int VirtualAddressBits => 32;
+            public static int VirtualAddressBits => 39;
             /// <inheritdoc/>
-            public static bool SignExtend => false;
+            public static global::Walkers.AddressHalf Half => global::Walkers.AddressHalf.SignExtended;
             /// <inheritdoc/>
             public static int PageShift => 12;
             /// <inheritdoc/>
             public static ulong PresentMask => 0x1UL;
             /// <inheritdoc/>
-            public static ulong AddressMask => 0x000F_FFFF_FFFF_F000UL;
-            /// <summary>A present entry is a table when <c>(entry &amp; TableMask) == TableValue</c>.</summary>
-            public static ulong TableMask => 0x80UL;
+            public static ulong AddressMask => 0x003F_FFFF_FFFF_FC00UL;
+            /// <summary>A present entry is shaped like a table when <c>(entry &amp; TableMask) == TableValue</c>.</summary>
+            public static ulong TableMask => 0xEUL;
             /// <summary>See <see cref="TableMask"/>.</summary>
             public static ulong TableValue => 0x0UL;
 
             /// <inheritdoc/>
             public static global::Walkers.LevelTable LevelTable { get; } = new(
-                virtualAddressBits: 32, signExtend: false, entryBits: 64,
-                presentMask: 0x1UL, addressMask: 0x000F_FFFF_FFFF_F000UL, addressShift: 0,
-                tableMask: 0x80UL, tableValue: 0x0UL,
-                levels: new global::Walkers.LevelInfo[]
+                new global::Walkers.EntryFormat
                 {
-                    new(Level: 1, Shift: 12, Entries: 512, Prot: 0x23UL, LeafAllowed: true),
-                    new(Level: 2, Shift: 21, Entries: 512, Prot: 0x67UL, LeafAllowed: true),
-                    new(Level: 3, Shift: 30, Entries: 4, Prot: 0x1UL, LeafAllowed: false),
+                    VirtualAddressBits = 39, Half = global::Walkers.AddressHalf.SignExtended,
+                    PresentMask = 0x1UL, AddressMask = 0x003F_FFFF_FFFF_FC00UL, AddressShift = 2,
+                    TableMask = 0xEUL, TableValue = 0x0UL,
+                    Strict = true, FaultMask = 0x6UL, FaultValue = 0x4UL, AlignedLeaves = true,
+                    RootMask = 0x0FFF_FFFF_FFFFUL, RootShift = 12, RootHighMask = 0x0UL, RootHighShift = 0,
+                },
+                new global::Walkers.LevelInfo[]
+                {
+                    new(Level: 1, Shift: 12, Entries: 512, Prot: 0xC7UL, LeafAllowed: true),
+                    new(Level: 2, Shift: 21, Entries: 512, Prot: 0x1UL, LeafAllowed: true),
+                    new(Level: 3, Shift: 30, Entries: 512, Prot: 0x1UL, LeafAllowed: true),
                 });
 
             /// <inheritdoc/>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public static bool IsPresent(ulong entry) => (entry & 0x1UL) != 0;
 
-            /// <inheritdoc/>
+            /// <summary>Shaped like a table pointer by the table bits alone; whether it is one depends on the level (<see cref="Kind"/>).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static bool IsTable(ulong entry) => IsPresent(entry) && (entry & 0x80UL) == 0x0UL;
+            public static bool IsTableShaped(ulong entry) => (entry & 0xEUL) == 0x0UL;
+
+            /// <summary>The encoding the hardware rejects at every level.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static bool IsFaultPattern(ulong entry) => (entry & 0x6UL) == 0x4UL;
+
+            /// <summary>A present entry shaped like a table (at a level that has tables and leaves).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static bool IsTable(ulong entry) => IsPresent(entry) && IsTableShaped(entry) && !IsFaultPattern(entry);
+
+            /// <inheritdoc/>
+            public static global::Walkers.EntryKind Kind(ulong entry, int level) => level switch
+            {
+                1 => !IsPresent(entry) ? global::Walkers.EntryKind.Absent : IsFaultPattern(entry) ? global::Walkers.EntryKind.Fault : !IsTableShaped(entry) ? global::Walkers.EntryKind.Leaf : global::Walkers.EntryKind.Fault,
+                2 => !IsPresent(entry) ? global::Walkers.EntryKind.Absent : IsFaultPattern(entry) ? global::Walkers.EntryKind.Fault : IsTableShaped(entry) ? global::Walkers.EntryKind.Table : (EntryAddress(entry) & 0x001F_FFFFUL) == 0 ? global::Walkers.EntryKind.Leaf : global::Walkers.EntryKind.Fault,
+                3 => !IsPresent(entry) ? global::Walkers.EntryKind.Absent : IsFaultPattern(entry) ? global::Walkers.EntryKind.Fault : IsTableShaped(entry) ? global::Walkers.EntryKind.Table : (EntryAddress(entry) & 0x3FFF_FFFFUL) == 0 ? global::Walkers.EntryKind.Leaf : global::Walkers.EntryKind.Fault,
+                _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),
+            };
 
             /// <inheritdoc/>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -136,79 +162,61 @@ namespace Walkers.Layouts
             {
                 1 => true,
                 2 => !IsTable(entry),
-                3 => !IsPresent(entry),
+                3 => !IsTable(entry),
                 _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),
             };
 
             /// <inheritdoc/>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static ulong EntryAddress(ulong entry) => entry & 0x000F_FFFF_FFFF_F000UL;
+            public static ulong EntryAddress(ulong entry) => ((entry & 0x003F_FFFF_FFFF_FC00UL) << 2);
 
             /// <inheritdoc/>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static ulong MakeEntry(ulong physicalAddress, ulong flags) => (physicalAddress & 0x000F_FFFF_FFFF_F000UL) | (flags & ~0x000F_FFFF_FFFF_F000UL);
-
-            /// <inheritdoc/>
-            public static int Shift(int level) => level switch
-            {
-                1 => 12,
-                2 => 21,
-                3 => 30,
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),
-            };
-
-            /// <inheritdoc/>
-            public static int Entries(int level) => level switch
-            {
-                1 => 512,
-                2 => 512,
-                3 => 4,
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),
-            };
-
-            /// <inheritdoc/>
-            public static ulong Prot(int level) => level switch
-            {
-                1 => 0x23UL,
-                2 => 0x67UL,
-                3 => 0x1UL,
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),
-            };
-
-            /// <inheritdoc/>
-            public static bool LeafAllowed(int level) => level switch
-            {
-                1 => true,
-                2 => true,
-                3 => false,
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),
-            };
-
-            /// <inheritdoc/>
-            public static ulong PageSize(int level) => level switch
-            {
-                1 => 0x1000UL,
-                2 => 0x0020_0000UL,
-                3 => 0x4000_0000UL,
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),
-            };
-
-            /// <inheritdoc/>
-            public static uint TableBytes(int level) => level switch
-            {
-                1 => 4096,
-                2 => 4096,
-                3 => 32,
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),
-            };
+            public static ulong MakeEntry(ulong physicalAddress, ulong flags) => ((physicalAddress >> 2) & 0x003F_FFFF_FFFF_FC00UL) | (flags & ~0x003F_FFFF_FFFF_FC00UL);
 
             /// <inheritdoc/>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static ulong Canonical(ulong va) => va & 0xFFFF_FFFFUL;
+            public static ulong RootFromRegister(ulong register) => ((register & 0x0FFF_FFFF_FFFFUL) << 12);
+
+            /// <inheritdoc/>
+            public static ulong LeafFlags(ulong pageFlags, int level) => level switch
+            {
+                1 => pageFlags,
+                2 => IsTableShaped(pageFlags) ? (pageFlags & ~0xEUL) | 0xEUL : pageFlags,
+                3 => IsTableShaped(pageFlags) ? (pageFlags & ~0xEUL) | 0xEUL : pageFlags,
+                _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),
+            };
+
+            /// <inheritdoc/>
+            public static ulong PageFlags(ulong leafFlags, int level) => level == 1 ? leafFlags : leafFlags;
+
+            /// <inheritdoc/>
+            public static global::Walkers.InheritedFlags Inherit(global::Walkers.InheritedFlags above, ulong tableEntry, int level) => above; // no [Inherit] rules
+
+            /// <inheritdoc/>
+            public static int Shift(int level) => level switch { 1 => 12, 2 => 21, 3 => 30, _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)) };
+            /// <inheritdoc/>
+            public static int Entries(int level) => level switch { 1 => 512, 2 => 512, 3 => 512, _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)) };
+            /// <inheritdoc/>
+            public static ulong Prot(int level) => level switch { 1 => 0xC7UL, 2 => 0x1UL, 3 => 0x1UL, _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)) };
+            /// <inheritdoc/>
+            public static bool LeafAllowed(int level) => level switch { 1 => true, 2 => true, 3 => true, _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)) };
+            /// <inheritdoc/>
+            public static ulong PageSize(int level) => level switch { 1 => 0x1000UL, 2 => 0x0020_0000UL, 3 => 0x4000_0000UL, _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)) };
+            /// <inheritdoc/>
+            public static uint TableBytes(int level) => level switch { 1 => 4096, 2 => 4096, 3 => 4096, _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)) };
 
             /// <inheritdoc/>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static bool IsCanonical(ulong va) => va <= 0xFFFF_FFFFUL;
+            public static ulong Canonical(ulong va) => (ulong)((long)(va << 25) >> 25);
+
+            /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static bool IsCanonical(ulong va) => Canonical(va) == va;
+
+            /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static ulong Untag(ulong va) => va;
 
             /// <inheritdoc/>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -229,34 +237,34 @@ namespace Walkers.Layouts
                 where TMemory : struct, global::Walkers.IPhysicalMemory
                 where TVisitor : global::Walkers.IPageTableTreeVisitor<ulong>, allows ref struct
             {
-                // Clip the range to the virtual address space.
-                if (!global::Walkers.VirtualRange.TryClip(32, false, ref from, ref to))
+                // Only canonical addresses exist: clip the range to them (skipping the hole) and walk linear addresses.
+                if (!global::Walkers.VirtualRange.TryClip(39, global::Walkers.AddressHalf.SignExtended, ref from, ref to))
                     return 0;
-                ulong* table = (ulong*)memory.At(root, 32);
+                ulong* table = (ulong*)memory.At(root, 4096);
                 if (table == null)
                     return 0;
                 return WalkLevel3(memory, table, from, to, ref visitor);
             }
 
-            // Level 3, the root table: 4 entries of 1 GiB; every present entry is a level-2 table (no pages at this level).
+            // Level 3, the root table: 512 entries of 1 GiB; a present entry is a level-2 table, or a 1 GiB page when not shaped like a table.
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static int WalkLevel3<TMemory, TVisitor>(TMemory memory, ulong* table, ulong first, ulong last, ref TVisitor visitor)
                 where TMemory : struct, global::Walkers.IPhysicalMemory
                 where TVisitor : global::Walkers.IPageTableTreeVisitor<ulong>, allows ref struct
             {
-                for (uint index = (uint)(first >> 30) & 3, end = (uint)(last >> 30) & 3; index <= end; index++)
+                for (uint index = (uint)(first >> 30) & 511, end = (uint)(last >> 30) & 511; index <= end; index++)
                 {
                     ulong* entry = table + index;
                     ulong va = (ulong)index << 30;
                     ulong value = *entry;
-                    int result = visitor.Visit(va, 3, !IsPresent(value), entry);
+                    int result = visitor.Visit(Canonical(va), 3, !IsTable(value), entry);
                     if (result == global::Walkers.WalkControl.SkipSubtree)
                         continue;
                     if (result != 0)
                         return result;
                     // The visitor may have changed the entry: follow what it holds now.
                     value = *entry;
-                    if (!IsPresent(value))
+                    if (!IsTable(value))
                         continue;
                     ulong* next = (ulong*)memory.At(EntryAddress(value), 4096);
                     if (next == null)
@@ -264,7 +272,7 @@ namespace Walkers.Layouts
                     result = WalkLevel2(memory, next, global::System.Math.Max(first, va), global::System.Math.Min(last, va + 0x3FFF_FFFFUL), ref visitor);
                     if (result != 0)
                         return result;
-                    result = visitor.Leave(va, 3, entry);
+                    result = visitor.Leave(Canonical(va), 3, entry);
                     if (result != 0 && result != global::Walkers.WalkControl.SkipSubtree)
                         return result; // after a table there is no subtree left to skip: SkipSubtree means go on
                 }
@@ -283,7 +291,7 @@ namespace Walkers.Layouts
                     ulong* entry = table + index;
                     ulong va = tableBase | ((ulong)index << 21);
                     ulong value = *entry;
-                    int result = visitor.Visit(va, 2, !IsTable(value), entry);
+                    int result = visitor.Visit(Canonical(va), 2, !IsTable(value), entry);
                     if (result == global::Walkers.WalkControl.SkipSubtree)
                         continue;
                     if (result != 0)
@@ -298,7 +306,7 @@ namespace Walkers.Layouts
                     result = WalkLevel1(next, global::System.Math.Max(first, va), global::System.Math.Min(last, va + 0x001F_FFFFUL), ref visitor);
                     if (result != 0)
                         return result;
-                    result = visitor.Leave(va, 2, entry);
+                    result = visitor.Leave(Canonical(va), 2, entry);
                     if (result != 0 && result != global::Walkers.WalkControl.SkipSubtree)
                         return result; // after a table there is no subtree left to skip: SkipSubtree means go on
                 }
@@ -317,7 +325,7 @@ namespace Walkers.Layouts
                 for (uint index = (uint)(first >> 12) & 511, end = (uint)(last >> 12) & 511; index <= end; index++)
                 {
                     ulong va = tableBase | ((ulong)index << 12);
-                    result = local.Visit(va, 1, true, table + index);
+                    result = local.Visit(Canonical(va), 1, true, table + index);
                     if (result == global::Walkers.WalkControl.SkipSubtree)
                         result = 0;
                     else if (result != 0)
@@ -327,7 +335,7 @@ namespace Walkers.Layouts
                 return result;
             }
 
-            /// <summary>mini-os get_pgt: the entry mapping <paramref name="va"/> (a leaf above level 1, or the level-1 entry even when absent); null when an upper level is absent.</summary>
+            /// <summary>mini-os get_pgt: the entry mapping <paramref name="va"/> (a leaf or fault above level 1, or the level-1 entry even when absent); null when an upper level is absent.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public static ulong* GetEntry<TMemory>(TMemory memory, ulong root, ulong va)
                 where TMemory : struct, global::Walkers.IPhysicalMemory
@@ -338,14 +346,18 @@ namespace Walkers.Layouts
                 ulong* table;
                 ulong* entry;
                 ulong value;
-                // Level 3, the root table: 4 entries of 1 GiB; every present entry is a level-2 table (no pages at this level).
-                table = (ulong*)memory.At(next, 32);
+                // Level 3, the root table: 512 entries of 1 GiB; a present entry is a level-2 table, or a 1 GiB page when not shaped like a table.
+                table = (ulong*)memory.At(next, 4096);
                 if (table == null)
                     return null;
-                entry = table + ((va >> 30) & 3);
+                entry = table + ((va >> 30) & 511);
                 value = *entry;
                 if (!IsPresent(value))
                     return null;
+                if (IsFaultPattern(value))
+                    return entry;
+                if (!IsTableShaped(value))
+                    return entry;
                 next = EntryAddress(value);
                 // Level 2: 512 entries of 2 MiB; a present entry is a level-1 table, or a 2 MiB page when not shaped like a table.
                 table = (ulong*)memory.At(next, 4096);
@@ -355,7 +367,9 @@ namespace Walkers.Layouts
                 value = *entry;
                 if (!IsPresent(value))
                     return null;
-                if (!IsTable(value))
+                if (IsFaultPattern(value))
+                    return entry;
+                if (!IsTableShaped(value))
                     return entry;
                 next = EntryAddress(value);
                 // Level 1: 512 entries, each a 4 KiB page.
@@ -366,7 +380,7 @@ namespace Walkers.Layouts
                 return entry;
             }
 
-            /// <summary>Translates <paramref name="va"/> through present entries, huge pages included.</summary>
+            /// <summary>Translates <paramref name="va"/> through valid entries, huge pages included.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public static bool TryTranslate<TMemory>(TMemory memory, ulong root, ulong va, out ulong physicalAddress)
                 where TMemory : struct, global::Walkers.IPhysicalMemory
@@ -377,13 +391,22 @@ namespace Walkers.Layouts
                 ulong next = root;
                 ulong* table;
                 ulong value;
-                // Level 3, the root table: 4 entries of 1 GiB; every present entry is a level-2 table (no pages at this level).
-                table = (ulong*)memory.At(next, 32);
+                // Level 3, the root table: 512 entries of 1 GiB; a present entry is a level-2 table, or a 1 GiB page when not shaped like a table.
+                table = (ulong*)memory.At(next, 4096);
                 if (table == null)
                     return false;
-                value = table[(va >> 30) & 3];
+                value = table[(va >> 30) & 511];
                 if (!IsPresent(value))
                     return false;
+                if (IsFaultPattern(value))
+                    return false;
+                if (!IsTableShaped(value))
+                {
+                    if (!((EntryAddress(value) & 0x3FFF_FFFFUL) == 0))
+                        return false; // a fault
+                    physicalAddress = (EntryAddress(value) & ~0x3FFF_FFFFUL) | (va & 0x3FFF_FFFFUL);
+                    return true;
+                }
                 next = EntryAddress(value);
                 // Level 2: 512 entries of 2 MiB; a present entry is a level-1 table, or a 2 MiB page when not shaped like a table.
                 table = (ulong*)memory.At(next, 4096);
@@ -392,8 +415,12 @@ namespace Walkers.Layouts
                 value = table[(va >> 21) & 511];
                 if (!IsPresent(value))
                     return false;
-                if (!IsTable(value))
+                if (IsFaultPattern(value))
+                    return false;
+                if (!IsTableShaped(value))
                 {
+                    if (!((EntryAddress(value) & 0x001F_FFFFUL) == 0))
+                        return false; // a fault
                     physicalAddress = (EntryAddress(value) & ~0x001F_FFFFUL) | (va & 0x001F_FFFFUL);
                     return true;
                 }
@@ -405,6 +432,10 @@ namespace Walkers.Layouts
                 value = table[(va >> 12) & 511];
                 if (!IsPresent(value))
                     return false;
+                if (IsFaultPattern(value))
+                    return false;
+                if (!(!IsTableShaped(value)))
+                    return false; // a fault
                 physicalAddress = (EntryAddress(value) & ~0xFFFUL) | (va & 0xFFFUL);
                 return true;
             }

@@ -3,11 +3,15 @@
 
 namespace Walkers.Layouts
 {
-    unsafe partial class X86Legacy
+    unsafe partial class Sv32
     {
         /// <summary>This layout as a run-time table, for the reference walker and for display.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public static global::Walkers.LevelTable LevelTable => Layout.LevelTable;
+
+        /// <inheritdoc cref="global::Walkers.IPageTableLayout{TEntry}.RootFromRegister"/>
+        [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
+        public static ulong RootFromRegister(ulong register) => Layout.RootFromRegister(register);
 
         /// <inheritdoc cref="global::Walkers.IPageTableLayout{TEntry}.Walk"/>
         [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
@@ -35,7 +39,7 @@ namespace Walkers.Layouts
             where TMemory : struct, global::Walkers.IPhysicalMemory
             => Layout.TryTranslate(memory, root, va, out physicalAddress);
 
-        /// <summary>Maps [va, va + size) to pa with the largest pages that fit; all or nothing (PageTables.Map).</summary>
+        /// <inheritdoc cref="global::Walkers.PageTables{TLayout, TEntry}.Map{TMemory}"/>
         [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public static global::Walkers.PageTableResult Map<TMemory>(TMemory memory, global::Walkers.ITableAllocator allocator, ulong root, ulong va, ulong pa, ulong size, ulong flags, global::Walkers.MapOptions options = global::Walkers.MapOptions.None)
             where TMemory : struct, global::Walkers.IPhysicalMemory
@@ -48,7 +52,7 @@ namespace Walkers.Layouts
             where TWriter : struct, global::Walkers.IEntryWriter<uint>
             => global::Walkers.PageTables<Layout, uint>.Map(memory, allocator, root, va, pa, size, flags, options, writer);
 
-        /// <summary>Clears the leaves in [va, va + size), splitting huge pages at the ends (PageTables.Unmap).</summary>
+        /// <inheritdoc cref="global::Walkers.PageTables{TLayout, TEntry}.Unmap{TMemory}"/>
         [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public static global::Walkers.PageTableResult Unmap<TMemory>(TMemory memory, global::Walkers.ITableAllocator allocator, ulong root, ulong va, ulong size, global::Walkers.UnmapOptions options = global::Walkers.UnmapOptions.None)
             where TMemory : struct, global::Walkers.IPhysicalMemory
@@ -61,7 +65,7 @@ namespace Walkers.Layouts
             where TWriter : struct, global::Walkers.IEntryWriter<uint>
             => global::Walkers.PageTables<Layout, uint>.Unmap(memory, allocator, root, va, size, options, writer);
 
-        /// <summary>Sets (entry &amp; ~clear) | set on the present leaves in [va, va + size) (PageTables.Protect; mini-os change_readonly).</summary>
+        /// <inheritdoc cref="global::Walkers.PageTables{TLayout, TEntry}.Protect{TMemory}"/>
         [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public static global::Walkers.PageTableResult Protect<TMemory>(TMemory memory, global::Walkers.ITableAllocator allocator, ulong root, ulong va, ulong size, ulong clear, ulong set)
             where TMemory : struct, global::Walkers.IPhysicalMemory
@@ -74,20 +78,20 @@ namespace Walkers.Layouts
             where TWriter : struct, global::Walkers.IEntryWriter<uint>
             => global::Walkers.PageTables<Layout, uint>.Protect(memory, allocator, root, va, size, clear, set, writer);
 
-        /// <summary>The present leaves in [from, to] as merged runs; by effective protection when a rule is given (PageTables.Mappings).</summary>
+        /// <inheritdoc cref="global::Walkers.PageTables{TLayout, TEntry}.Mappings{TMemory}"/>
         [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
-        public static global::System.Collections.Generic.List<global::Walkers.Mapping> Mappings<TMemory>(TMemory memory, ulong root, ulong from, ulong to, global::Walkers.ProtectionRule? byProtection = null)
+        public static global::System.Collections.Generic.List<global::Walkers.Mapping> Mappings<TMemory>(TMemory memory, ulong root, ulong from, ulong to, global::Walkers.MappingOptions options = default)
             where TMemory : struct, global::Walkers.IPhysicalMemory
-            => global::Walkers.PageTables<Layout, uint>.Mappings(memory, root, from, to, byProtection);
+            => global::Walkers.PageTables<Layout, uint>.Mappings(memory, root, from, to, options);
 
-        /// <summary>Translates a span of addresses, reusing the tables found for the previous one (PageTables.TranslateMany).</summary>
+        /// <inheritdoc cref="global::Walkers.PageTables{TLayout, TEntry}.TranslateMany{TMemory}"/>
         [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
         public static int TranslateMany<TMemory>(TMemory memory, ulong root, global::System.ReadOnlySpan<ulong> virtualAddresses, global::System.Span<ulong> physicalAddresses)
             where TMemory : struct, global::Walkers.IPhysicalMemory
             => global::Walkers.PageTables<Layout, uint>.TranslateMany(memory, root, virtualAddresses, physicalAddresses);
 
         /// <summary>
-        /// The X86Legacy layout as a type: 2 levels, 32-bit virtual addresses,
+        /// The Sv32 layout as a type: 2 levels, 32-bit virtual addresses,
         /// 32-bit entries. Constants, entry predicates and the walkers, unrolled per level.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Walkers.Generator", "1.0.0.0")]
@@ -98,36 +102,57 @@ namespace Walkers.Layouts
             /// <inheritdoc/>
             public static int VirtualAddressBits => 32;
             /// <inheritdoc/>
-            public static bool SignExtend => false;
+            public static global::Walkers.AddressHalf Half => global::Walkers.AddressHalf.Low;
             /// <inheritdoc/>
             public static int PageShift => 12;
             /// <inheritdoc/>
             public static ulong PresentMask => 0x1UL;
             /// <inheritdoc/>
-            public static ulong AddressMask => 0xFFFF_F000UL;
-            /// <summary>A present entry is a table when <c>(entry &amp; TableMask) == TableValue</c>.</summary>
-            public static ulong TableMask => 0x80UL;
+            public static ulong AddressMask => 0xFFFF_FC00UL;
+            /// <summary>A present entry is shaped like a table when <c>(entry &amp; TableMask) == TableValue</c>.</summary>
+            public static ulong TableMask => 0xEUL;
             /// <summary>See <see cref="TableMask"/>.</summary>
             public static ulong TableValue => 0x0UL;
 
             /// <inheritdoc/>
             public static global::Walkers.LevelTable LevelTable { get; } = new(
-                virtualAddressBits: 32, signExtend: false, entryBits: 32,
-                presentMask: 0x1UL, addressMask: 0xFFFF_F000UL, addressShift: 0,
-                tableMask: 0x80UL, tableValue: 0x0UL,
-                levels: new global::Walkers.LevelInfo[]
+                new global::Walkers.EntryFormat
                 {
-                    new(Level: 1, Shift: 12, Entries: 1024, Prot: 0x23UL, LeafAllowed: true),
-                    new(Level: 2, Shift: 22, Entries: 1024, Prot: 0x67UL, LeafAllowed: true),
+                    VirtualAddressBits = 32, Half = global::Walkers.AddressHalf.Low, EntryBits = 32,
+                    PresentMask = 0x1UL, AddressMask = 0xFFFF_FC00UL, AddressShift = 2,
+                    TableMask = 0xEUL, TableValue = 0x0UL,
+                    Strict = true, FaultMask = 0x6UL, FaultValue = 0x4UL, AlignedLeaves = true,
+                    RootMask = 0x003F_FFFFUL, RootShift = 12, RootHighMask = 0x0UL, RootHighShift = 0,
+                },
+                new global::Walkers.LevelInfo[]
+                {
+                    new(Level: 1, Shift: 12, Entries: 1024, Prot: 0xC7UL, LeafAllowed: true),
+                    new(Level: 2, Shift: 22, Entries: 1024, Prot: 0x1UL, LeafAllowed: true),
                 });
 
             /// <inheritdoc/>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public static bool IsPresent(ulong entry) => (entry & 0x1UL) != 0;
 
-            /// <inheritdoc/>
+            /// <summary>Shaped like a table pointer by the table bits alone; whether it is one depends on the level (<see cref="Kind"/>).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static bool IsTable(ulong entry) => IsPresent(entry) && (entry & 0x80UL) == 0x0UL;
+            public static bool IsTableShaped(ulong entry) => (entry & 0xEUL) == 0x0UL;
+
+            /// <summary>The encoding the hardware rejects at every level.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static bool IsFaultPattern(ulong entry) => (entry & 0x6UL) == 0x4UL;
+
+            /// <summary>A present entry shaped like a table (at a level that has tables and leaves).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static bool IsTable(ulong entry) => IsPresent(entry) && IsTableShaped(entry) && !IsFaultPattern(entry);
+
+            /// <inheritdoc/>
+            public static global::Walkers.EntryKind Kind(ulong entry, int level) => level switch
+            {
+                1 => !IsPresent(entry) ? global::Walkers.EntryKind.Absent : IsFaultPattern(entry) ? global::Walkers.EntryKind.Fault : !IsTableShaped(entry) ? global::Walkers.EntryKind.Leaf : global::Walkers.EntryKind.Fault,
+                2 => !IsPresent(entry) ? global::Walkers.EntryKind.Absent : IsFaultPattern(entry) ? global::Walkers.EntryKind.Fault : IsTableShaped(entry) ? global::Walkers.EntryKind.Table : (EntryAddress(entry) & 0x003F_FFFFUL) == 0 ? global::Walkers.EntryKind.Leaf : global::Walkers.EntryKind.Fault,
+                _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),
+            };
 
             /// <inheritdoc/>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -140,59 +165,42 @@ namespace Walkers.Layouts
 
             /// <inheritdoc/>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static ulong EntryAddress(ulong entry) => entry & 0xFFFF_F000UL;
+            public static ulong EntryAddress(ulong entry) => ((entry & 0xFFFF_FC00UL) << 2);
 
             /// <inheritdoc/>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static ulong MakeEntry(ulong physicalAddress, ulong flags) => (physicalAddress & 0xFFFF_F000UL) | (flags & ~0xFFFF_F000UL);
+            public static ulong MakeEntry(ulong physicalAddress, ulong flags) => ((physicalAddress >> 2) & 0xFFFF_FC00UL) | (flags & ~0xFFFF_FC00UL);
 
             /// <inheritdoc/>
-            public static int Shift(int level) => level switch
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static ulong RootFromRegister(ulong register) => ((register & 0x003F_FFFFUL) << 12);
+
+            /// <inheritdoc/>
+            public static ulong LeafFlags(ulong pageFlags, int level) => level switch
             {
-                1 => 12,
-                2 => 22,
+                1 => pageFlags,
+                2 => IsTableShaped(pageFlags) ? (pageFlags & ~0xEUL) | 0xEUL : pageFlags,
                 _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),
             };
 
             /// <inheritdoc/>
-            public static int Entries(int level) => level switch
-            {
-                1 => 1024,
-                2 => 1024,
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),
-            };
+            public static ulong PageFlags(ulong leafFlags, int level) => level == 1 ? leafFlags : leafFlags;
 
             /// <inheritdoc/>
-            public static ulong Prot(int level) => level switch
-            {
-                1 => 0x23UL,
-                2 => 0x67UL,
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),
-            };
+            public static global::Walkers.InheritedFlags Inherit(global::Walkers.InheritedFlags above, ulong tableEntry, int level) => above; // no [Inherit] rules
 
             /// <inheritdoc/>
-            public static bool LeafAllowed(int level) => level switch
-            {
-                1 => true,
-                2 => true,
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),
-            };
-
+            public static int Shift(int level) => level switch { 1 => 12, 2 => 22, _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)) };
             /// <inheritdoc/>
-            public static ulong PageSize(int level) => level switch
-            {
-                1 => 0x1000UL,
-                2 => 0x0040_0000UL,
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),
-            };
-
+            public static int Entries(int level) => level switch { 1 => 1024, 2 => 1024, _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)) };
             /// <inheritdoc/>
-            public static uint TableBytes(int level) => level switch
-            {
-                1 => 4096,
-                2 => 4096,
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)),
-            };
+            public static ulong Prot(int level) => level switch { 1 => 0xC7UL, 2 => 0x1UL, _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)) };
+            /// <inheritdoc/>
+            public static bool LeafAllowed(int level) => level switch { 1 => true, 2 => true, _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)) };
+            /// <inheritdoc/>
+            public static ulong PageSize(int level) => level switch { 1 => 0x1000UL, 2 => 0x0040_0000UL, _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)) };
+            /// <inheritdoc/>
+            public static uint TableBytes(int level) => level switch { 1 => 4096, 2 => 4096, _ => throw new global::System.ArgumentOutOfRangeException(nameof(level)) };
 
             /// <inheritdoc/>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -201,6 +209,10 @@ namespace Walkers.Layouts
             /// <inheritdoc/>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public static bool IsCanonical(ulong va) => va <= 0xFFFF_FFFFUL;
+
+            /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static ulong Untag(ulong va) => va;
 
             /// <inheritdoc/>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -222,7 +234,7 @@ namespace Walkers.Layouts
                 where TVisitor : global::Walkers.IPageTableTreeVisitor<uint>, allows ref struct
             {
                 // Clip the range to the virtual address space.
-                if (!global::Walkers.VirtualRange.TryClip(32, false, ref from, ref to))
+                if (!global::Walkers.VirtualRange.TryClip(32, global::Walkers.AddressHalf.Low, ref from, ref to))
                     return 0;
                 uint* table = (uint*)memory.At(root, 4096);
                 if (table == null)
@@ -285,7 +297,7 @@ namespace Walkers.Layouts
                 return result;
             }
 
-            /// <summary>mini-os get_pgt: the entry mapping <paramref name="va"/> (a leaf above level 1, or the level-1 entry even when absent); null when an upper level is absent.</summary>
+            /// <summary>mini-os get_pgt: the entry mapping <paramref name="va"/> (a leaf or fault above level 1, or the level-1 entry even when absent); null when an upper level is absent.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public static uint* GetEntry<TMemory>(TMemory memory, ulong root, ulong va)
                 where TMemory : struct, global::Walkers.IPhysicalMemory
@@ -304,7 +316,9 @@ namespace Walkers.Layouts
                 value = *entry;
                 if (!IsPresent(value))
                     return null;
-                if (!IsTable(value))
+                if (IsFaultPattern(value))
+                    return entry;
+                if (!IsTableShaped(value))
                     return entry;
                 next = EntryAddress(value);
                 // Level 1: 1024 entries, each a 4 KiB page.
@@ -315,7 +329,7 @@ namespace Walkers.Layouts
                 return entry;
             }
 
-            /// <summary>Translates <paramref name="va"/> through present entries, huge pages included.</summary>
+            /// <summary>Translates <paramref name="va"/> through valid entries, huge pages included.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public static bool TryTranslate<TMemory>(TMemory memory, ulong root, ulong va, out ulong physicalAddress)
                 where TMemory : struct, global::Walkers.IPhysicalMemory
@@ -333,8 +347,12 @@ namespace Walkers.Layouts
                 value = table[(va >> 22) & 1023];
                 if (!IsPresent(value))
                     return false;
-                if (!IsTable(value))
+                if (IsFaultPattern(value))
+                    return false;
+                if (!IsTableShaped(value))
                 {
+                    if (!((EntryAddress(value) & 0x003F_FFFFUL) == 0))
+                        return false; // a fault
                     physicalAddress = (EntryAddress(value) & ~0x003F_FFFFUL) | (va & 0x003F_FFFFUL);
                     return true;
                 }
@@ -346,6 +364,10 @@ namespace Walkers.Layouts
                 value = table[(va >> 12) & 1023];
                 if (!IsPresent(value))
                     return false;
+                if (IsFaultPattern(value))
+                    return false;
+                if (!(!IsTableShaped(value)))
+                    return false; // a fault
                 physicalAddress = (EntryAddress(value) & ~0xFFFUL) | (va & 0xFFFUL);
                 return true;
             }
