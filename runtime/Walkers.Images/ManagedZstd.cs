@@ -1,10 +1,9 @@
-using Walkers.Images;
 using ZstdSharp.Unsafe;
 
-namespace Walkers.PtDump;
+namespace Walkers.Images;
 
 /// <summary>ZstdSharp (a managed port of libzstd): the decoder when the system has no libzstd.so.1.</summary>
-internal sealed unsafe class ManagedZstd : IZstdDecoder
+public sealed unsafe class ManagedZstd : IZstdDecoder
 {
     public static readonly ManagedZstd Instance = new();
 
