@@ -20,13 +20,15 @@ internal static partial class Emitter
     /// None), and whether it is an operation of the runtime (else the layout struct's own member).
     /// </summary>
     private sealed record EntryPoint(string Summary, string Returns, string Name, string TypeParameters, string Parameters, string Arguments,
-        string Constraint = "", string? OptionsType = null, bool HasWriterOverload = false, bool IsOperation = true);
+        string Constraint = "", string? OptionsType = null, bool HasWriterOverload = false, bool IsOperation = true, bool HasLimitOverload = false);
+
+    private const string Limit = "global::Walkers.WalkLimit";
 
     private static readonly EntryPoint[] EntryPoints =
     [
         new("/// <inheritdoc cref=\"global::Walkers.IPageTableLayout{TEntry}.Walk\"/>", "int", "Walk", ", TVisitor",
             "ulong from, ulong to, ref TVisitor visitor", "from, to, ref visitor",
-            "where TVisitor : global::Walkers.IPageTableVisitor<{e}>, allows ref struct", IsOperation: false),
+            "where TVisitor : global::Walkers.IPageTableVisitor<{e}>, allows ref struct", IsOperation: false, HasLimitOverload: true),
         new("/// <inheritdoc cref=\"global::Walkers.IPageTableLayout{TEntry}.WalkTree\"/>", "int", "WalkTree", ", TVisitor",
             "ulong from, ulong to, ref TVisitor visitor", "from, to, ref visitor",
             "where TVisitor : global::Walkers.IPageTableTreeVisitor<{e}>, allows ref struct", IsOperation: false),
@@ -40,7 +42,7 @@ internal static partial class Emitter
             "ulong va, ulong size", "va, size", OptionsType: "global::Walkers.UnmapOptions", HasWriterOverload: true),
         new("/// <inheritdoc cref=\"global::Walkers.PageTables{TLayout, TEntry}.Protect{TMemory}\"/>", Result, "Protect", "",
             "ulong va, ulong size, ulong clear, ulong set", "va, size, clear, set", HasWriterOverload: true),
-        new("/// <inheritdoc cref=\"global::Walkers.PageTables{TLayout, TEntry}.Mappings{TMemory}\"/>",
+        new("/// <inheritdoc cref=\"global::Walkers.PageTables{TLayout, TEntry}.Mappings{TMemory}(TMemory, ulong, ulong, ulong, global::Walkers.MappingOptions)\"/>",
             "global::System.Collections.Generic.List<global::Walkers.Mapping>", "Mappings", "",
             "ulong from, ulong to, global::Walkers.MappingOptions options = default", "from, to, options"),
         new("/// <inheritdoc cref=\"global::Walkers.PageTables{TLayout, TEntry}.TranslateMany{TMemory}\"/>", "int", "TranslateMany", "",
@@ -76,7 +78,8 @@ internal static partial class Emitter
             bool allocates = entry.HasWriterOverload;
             string parameters = $"TMemory memory, {(allocates ? Allocator + ", " : "")}{root}, {entry.Parameters}";
             string arguments = $"memory, {(allocates ? "allocator, " : "")}{rootArgument}, {entry.Arguments}";
-            string options = entry.OptionsType is null ? "" : $", {entry.OptionsType} options = {entry.OptionsType}.None";
+            string options = (entry.OptionsType is null ? "" : $", {entry.OptionsType} options = {entry.OptionsType}.None")
+                + (entry.HasWriterOverload ? $", {Limit}? limit = null" : "");
             string optionsArgument = entry.OptionsType is null ? "" : ", options";
             string returns = entry.Returns.Replace("{e}", e);
             writer.WriteLineNoTabs("");
@@ -86,7 +89,19 @@ internal static partial class Emitter
             writer.WriteLine($"    {MemoryConstraint}");
             if (entry.Constraint.Length > 0)
                 writer.WriteLine($"    {entry.Constraint.Replace("{e}", e)}");
-            writer.WriteLine($"    => {target}.{entry.Name}({arguments}{optionsArgument});");
+            writer.WriteLine($"    => {target}.{entry.Name}({arguments}{optionsArgument}{(entry.HasWriterOverload ? ", limit" : "")});");
+            if (entry.HasLimitOverload)
+            {
+                // The walk under the one rule for tables that repeat (and cancellation).
+                string limited = split ? $"{operations}.{entry.Name}" : $"global::Walkers.LimitedWalk.{entry.Name}<Layout, {e}, TMemory{entry.TypeParameters}>";
+                writer.WriteLineNoTabs("");
+                writer.WriteLine($"/// <summary>{entry.Name} under <paramref name=\"limit\"/>: stops with <see cref=\"global::Walkers.WalkControl.Limited\"/> when tables repeat beyond its rule or it is cancelled.</summary>");
+                writer.WriteLine(GeneratedCode);
+                writer.WriteLine($"public static {returns} {entry.Name}<TMemory{entry.TypeParameters}>({parameters}, {Limit} limit)");
+                writer.WriteLine($"    {MemoryConstraint}");
+                writer.WriteLine($"    {entry.Constraint.Replace("{e}", e)}");
+                writer.WriteLine($"    => {limited}({arguments}, limit);");
+            }
             if (!entry.HasWriterOverload)
                 continue;
 
@@ -94,10 +109,10 @@ internal static partial class Emitter
             writer.WriteLine($"/// <summary>{entry.Name}, writing entries through <paramref name=\"writer\"/> (e.g. an update queue).</summary>");
             writer.WriteLine(GeneratedCode);
             string writerOptions = entry.OptionsType is null ? "" : $", {entry.OptionsType} options";
-            writer.WriteLine($"public static {returns} {entry.Name}<TMemory, TWriter>({parameters}{writerOptions}, TWriter writer)");
+            writer.WriteLine($"public static {returns} {entry.Name}<TMemory, TWriter>({parameters}{writerOptions}, TWriter writer, {Limit}? limit = null)");
             writer.WriteLine($"    {MemoryConstraint}");
             writer.WriteLine($"    where TWriter : struct, global::Walkers.IEntryWriter<{e}>");
-            writer.WriteLine($"    => {operations}.{entry.Name}({arguments}{optionsArgument}, writer);");
+            writer.WriteLine($"    => {operations}.{entry.Name}({arguments}{optionsArgument}, writer, limit);");
         }
     }
 }

@@ -25,6 +25,12 @@ public enum PageTableStatus
 
     /// <summary>The address lies in a half of the address space that has no root (AArch64 TCR.EPDn = 1).</summary>
     NoRoot,
+
+    /// <summary>The tables repeat (a cycle, or a subtree shared many times) beyond the <see cref="WalkLimit"/> rule: the walk stopped.</summary>
+    TablesRepeat,
+
+    /// <summary>The walk's cancellation token was cancelled.</summary>
+    Cancelled,
 }
 
 /// <summary>
@@ -113,4 +119,7 @@ public readonly record struct MappingOptions
 
     /// <summary>With <see cref="ProtectionMask"/>: a change of page size also ends a run (Linux ptdump).</summary>
     public bool SplitAtLevelChanges { get; init; }
+
+    /// <summary>The rule for tables that repeat, and cancellation; null: the default <see cref="WalkLimit"/>.</summary>
+    public WalkLimit? Limit { get; init; }
 }

@@ -7,9 +7,9 @@ public static unsafe partial class PageTables<TLayout, TEntry>
 {
     /// <summary>Map with plain stores. See <see cref="Map{TMemory, TWriter}"/>.</summary>
     public static PageTableResult Map<TMemory>(TMemory memory, ITableAllocator allocator, ulong root,
-        ulong va, ulong pa, ulong size, ulong flags, MapOptions options = MapOptions.None)
+        ulong va, ulong pa, ulong size, ulong flags, MapOptions options = MapOptions.None, WalkLimit? limit = null)
         where TMemory : struct, IPhysicalMemory =>
-        Map(memory, allocator, root, va, pa, size, flags, options, default(DirectEntryWriter<TEntry>));
+        Map(memory, allocator, root, va, pa, size, flags, options, default(DirectEntryWriter<TEntry>), limit);
 
     /// <summary>
     /// Maps [va, va + size) to [pa, pa + size) with leaf <paramref name="flags"/> (level-1 form, present bit
@@ -22,10 +22,11 @@ public static unsafe partial class PageTables<TLayout, TEntry>
     /// (a present leaf without <see cref="MapOptions.Overwrite"/>), an exhausted allocator or a table outside
     /// memory undoes what it built, so memory is exactly as before, and the result says why. Only then a
     /// second walk writes the leaves, which cannot fail. An existing table where a huge page would fit is kept
-    /// and filled with smaller pages.
+    /// and filled with smaller pages. Tables that repeat beyond <paramref name="limit"/>'s rule (or its cancellation)
+    /// stop the first walk, which then undoes what it built.
     /// </remarks>
     public static PageTableResult Map<TMemory, TWriter>(TMemory memory, ITableAllocator allocator, ulong root,
-        ulong va, ulong pa, ulong size, ulong flags, MapOptions options, TWriter writer)
+        ulong va, ulong pa, ulong size, ulong flags, MapOptions options, TWriter writer, WalkLimit? limit = null)
         where TMemory : struct, IPhysicalMemory
         where TWriter : struct, IEntryWriter<TEntry>
     {
@@ -46,11 +47,12 @@ public static unsafe partial class PageTables<TLayout, TEntry>
 
         var request = new MapRequest(va, last, pa, flags, options);
         var plan = new MapPlan<TMemory, TWriter>(memory, allocator, new ChangeLog(), writer, request);
-        TLayout.Walk(memory, root, va, last, ref plan);
-        if (!plan.Result.Succeeded)
+        var walkLimit = limit?.Fresh() ?? new WalkLimit();
+        bool stopped = LimitedWalk.Walk<TLayout, TEntry, TMemory, MapPlan<TMemory, TWriter>>(memory, root, va, last, ref plan, walkLimit) == WalkControl.Limited;
+        if (stopped || !plan.Result.Succeeded)
         {
             plan.Log.Undo(allocator, writer);
-            return plan.Result;
+            return stopped ? LimitFailure(walkLimit, va) : plan.Result;
         }
         var commit = new MapCommit<TWriter>(writer, request);
         TLayout.Walk(memory, root, va, last, ref commit);

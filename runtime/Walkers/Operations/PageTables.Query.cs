@@ -15,23 +15,35 @@ public static unsafe partial class PageTables<TLayout, TEntry>
     /// form one run whatever their frames and sizes (QEMU <c>info mem</c>, Linux ptdump); with
     /// <see cref="MappingOptions.SplitAtLevelChanges"/> a change of page size also starts a run. Faults map nothing.
     /// </summary>
+    /// <exception cref="PageTableException">The walk stopped early: tables repeat beyond the limit's rule, or it was cancelled (the overload with an output list keeps what was found).</exception>
     public static List<Mapping> Mappings<TMemory>(TMemory memory, ulong root, ulong from, ulong to, MappingOptions options = default)
         where TMemory : struct, IPhysicalMemory
     {
         var runs = new List<Mapping>();
+        Mappings(memory, root, from, to, runs, options).ThrowIfFailed();
+        return runs;
+    }
+
+    /// <summary>Mappings into <paramref name="output"/>: on a walk stopped early, the runs found before it stopped are there, and the result says why.</summary>
+    public static PageTableResult Mappings<TMemory>(TMemory memory, ulong root, ulong from, ulong to, List<Mapping> output, MappingOptions options)
+        where TMemory : struct, IPhysicalMemory
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var limit = options.Limit?.Fresh() ?? new WalkLimit();
+        int stopped;
         if (options.ProtectionMask != 0)
         {
-            var visitor = new ProtectionRunsVisitor(new RunBuilder(runs), options.ProtectionMask, options.SplitAtLevelChanges);
-            TLayout.Walk(memory, root, from, to, ref visitor);
+            var visitor = new ProtectionRunsVisitor(new RunBuilder(output), options.ProtectionMask, options.SplitAtLevelChanges);
+            stopped = LimitedWalk.Walk<TLayout, TEntry, TMemory, ProtectionRunsVisitor>(memory, root, from, to, ref visitor, limit);
             visitor.Runs.Finish();
         }
         else
         {
-            var visitor = new ExactRunsVisitor(new RunBuilder(runs));
-            TLayout.Walk(memory, root, from, to, ref visitor);
+            var visitor = new ExactRunsVisitor(new RunBuilder(output));
+            stopped = LimitedWalk.Walk<TLayout, TEntry, TMemory, ExactRunsVisitor>(memory, root, from, to, ref visitor, limit);
             visitor.Runs.Finish();
         }
-        return runs;
+        return stopped == WalkControl.Limited ? LimitFailure(limit, from) : PageTableResult.Success;
     }
 
     [InlineArray(8)]

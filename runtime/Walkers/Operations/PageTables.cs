@@ -73,6 +73,10 @@ public static unsafe partial class PageTables<TLayout, TEntry>
             throw new ArgumentException($"Flags 0x{flags:x} do not fit a 32-bit entry.", name);
     }
 
+    /// <summary>The failure a limited walk that stopped early stands for.</summary>
+    private static PageTableResult LimitFailure(WalkLimit limit, ulong va) =>
+        PageTableResult.Failure(limit.Stop == WalkStop.Cancelled ? PageTableStatus.Cancelled : PageTableStatus.TablesRepeat, va, 0, limit.Message!);
+
     private static PageTableResult RootOutside(ulong root) =>
         PageTableResult.Failure(PageTableStatus.TableOutsideMemory, 0, TLayout.Levels,
             $"The root table at physical 0x{root:x} is outside memory.");

@@ -19,6 +19,17 @@ public static unsafe class SplitPageTables<TLower, TUpper, TEntry>
     /// <summary>The half an address belongs to: bit 55 (which TBI leaves in place) picks TTBR1.</summary>
     public static bool IsUpper(ulong va) => (va >> 55 & 1) != 0;
 
+    /// <summary>Walks both halves (lower, then upper) under a <see cref="WalkLimit"/>; <see cref="WalkControl.Limited"/> when it stopped the walk.</summary>
+    public static int Walk<TMemory, TVisitor>(TMemory memory, PageTableRoots roots, ulong from, ulong to, ref TVisitor visitor, WalkLimit limit)
+        where TMemory : struct, IPhysicalMemory
+        where TVisitor : IPageTableVisitor<TEntry>, allows ref struct
+    {
+        int result = roots.Lower is ulong lower ? LimitedWalk.Walk<TLower, TEntry, TMemory, TVisitor>(memory, lower, from, to, ref visitor, limit) : 0;
+        if (result == 0 && roots.Upper is ulong upper)
+            result = LimitedWalk.Walk<TUpper, TEntry, TMemory, TVisitor>(memory, upper, from, to, ref visitor, limit);
+        return result;
+    }
+
     public static int Walk<TMemory, TVisitor>(TMemory memory, PageTableRoots roots, ulong from, ulong to, ref TVisitor visitor)
         where TMemory : struct, IPhysicalMemory
         where TVisitor : IPageTableVisitor<TEntry>, allows ref struct
@@ -56,57 +67,66 @@ public static unsafe class SplitPageTables<TLower, TUpper, TEntry>
 
     /// <inheritdoc cref="PageTables{TLayout, TEntry}.Map{TMemory}"/>
     public static PageTableResult Map<TMemory>(TMemory memory, ITableAllocator allocator, PageTableRoots roots,
-        ulong va, ulong pa, ulong size, ulong flags, MapOptions options = MapOptions.None)
+        ulong va, ulong pa, ulong size, ulong flags, MapOptions options = MapOptions.None, WalkLimit? limit = null)
         where TMemory : struct, IPhysicalMemory =>
-        Map(memory, allocator, roots, va, pa, size, flags, options, default(DirectEntryWriter<TEntry>));
+        Map(memory, allocator, roots, va, pa, size, flags, options, default(DirectEntryWriter<TEntry>), limit);
 
     /// <inheritdoc cref="PageTables{TLayout, TEntry}.Map{TMemory, TWriter}"/>
     public static PageTableResult Map<TMemory, TWriter>(TMemory memory, ITableAllocator allocator, PageTableRoots roots,
-        ulong va, ulong pa, ulong size, ulong flags, MapOptions options, TWriter writer)
+        ulong va, ulong pa, ulong size, ulong flags, MapOptions options, TWriter writer, WalkLimit? limit = null)
         where TMemory : struct, IPhysicalMemory
         where TWriter : struct, IEntryWriter<TEntry> =>
         IsUpper(va)
-            ? roots.Upper is ulong upper ? PageTables<TUpper, TEntry>.Map(memory, allocator, upper, va, pa, size, flags, options, writer) : NoRoot(va)
-            : roots.Lower is ulong lower ? PageTables<TLower, TEntry>.Map(memory, allocator, lower, va, pa, size, flags, options, writer) : NoRoot(va);
+            ? roots.Upper is ulong upper ? PageTables<TUpper, TEntry>.Map(memory, allocator, upper, va, pa, size, flags, options, writer, limit) : NoRoot(va)
+            : roots.Lower is ulong lower ? PageTables<TLower, TEntry>.Map(memory, allocator, lower, va, pa, size, flags, options, writer, limit) : NoRoot(va);
 
     /// <inheritdoc cref="PageTables{TLayout, TEntry}.Unmap{TMemory}"/>
     public static PageTableResult Unmap<TMemory>(TMemory memory, ITableAllocator allocator, PageTableRoots roots,
-        ulong va, ulong size, UnmapOptions options = UnmapOptions.None)
+        ulong va, ulong size, UnmapOptions options = UnmapOptions.None, WalkLimit? limit = null)
         where TMemory : struct, IPhysicalMemory =>
-        Unmap(memory, allocator, roots, va, size, options, default(DirectEntryWriter<TEntry>));
+        Unmap(memory, allocator, roots, va, size, options, default(DirectEntryWriter<TEntry>), limit);
 
     /// <inheritdoc cref="PageTables{TLayout, TEntry}.Unmap{TMemory, TWriter}"/>
     public static PageTableResult Unmap<TMemory, TWriter>(TMemory memory, ITableAllocator allocator, PageTableRoots roots,
-        ulong va, ulong size, UnmapOptions options, TWriter writer)
+        ulong va, ulong size, UnmapOptions options, TWriter writer, WalkLimit? limit = null)
         where TMemory : struct, IPhysicalMemory
         where TWriter : struct, IEntryWriter<TEntry> =>
         IsUpper(va)
-            ? roots.Upper is ulong upper ? PageTables<TUpper, TEntry>.Unmap(memory, allocator, upper, va, size, options, writer) : NoRoot(va)
-            : roots.Lower is ulong lower ? PageTables<TLower, TEntry>.Unmap(memory, allocator, lower, va, size, options, writer) : NoRoot(va);
+            ? roots.Upper is ulong upper ? PageTables<TUpper, TEntry>.Unmap(memory, allocator, upper, va, size, options, writer, limit) : NoRoot(va)
+            : roots.Lower is ulong lower ? PageTables<TLower, TEntry>.Unmap(memory, allocator, lower, va, size, options, writer, limit) : NoRoot(va);
 
     /// <inheritdoc cref="PageTables{TLayout, TEntry}.Protect{TMemory}"/>
     public static PageTableResult Protect<TMemory>(TMemory memory, ITableAllocator allocator, PageTableRoots roots,
-        ulong va, ulong size, ulong clear, ulong set)
+        ulong va, ulong size, ulong clear, ulong set, WalkLimit? limit = null)
         where TMemory : struct, IPhysicalMemory =>
-        Protect(memory, allocator, roots, va, size, clear, set, default(DirectEntryWriter<TEntry>));
+        Protect(memory, allocator, roots, va, size, clear, set, default(DirectEntryWriter<TEntry>), limit);
 
     /// <inheritdoc cref="PageTables{TLayout, TEntry}.Protect{TMemory, TWriter}"/>
     public static PageTableResult Protect<TMemory, TWriter>(TMemory memory, ITableAllocator allocator, PageTableRoots roots,
-        ulong va, ulong size, ulong clear, ulong set, TWriter writer)
+        ulong va, ulong size, ulong clear, ulong set, TWriter writer, WalkLimit? limit = null)
         where TMemory : struct, IPhysicalMemory
         where TWriter : struct, IEntryWriter<TEntry> =>
         IsUpper(va)
-            ? roots.Upper is ulong upper ? PageTables<TUpper, TEntry>.Protect(memory, allocator, upper, va, size, clear, set, writer) : NoRoot(va)
-            : roots.Lower is ulong lower ? PageTables<TLower, TEntry>.Protect(memory, allocator, lower, va, size, clear, set, writer) : NoRoot(va);
+            ? roots.Upper is ulong upper ? PageTables<TUpper, TEntry>.Protect(memory, allocator, upper, va, size, clear, set, writer, limit) : NoRoot(va)
+            : roots.Lower is ulong lower ? PageTables<TLower, TEntry>.Protect(memory, allocator, lower, va, size, clear, set, writer, limit) : NoRoot(va);
 
-    /// <inheritdoc cref="PageTables{TLayout, TEntry}.Mappings{TMemory}"/>
+    /// <inheritdoc cref="PageTables{TLayout, TEntry}.Mappings{TMemory}(TMemory, ulong, ulong, ulong, MappingOptions)"/>
     public static List<Mapping> Mappings<TMemory>(TMemory memory, PageTableRoots roots, ulong from, ulong to, MappingOptions options = default)
         where TMemory : struct, IPhysicalMemory
     {
-        var runs = roots.Lower is ulong lower ? PageTables<TLower, TEntry>.Mappings(memory, lower, from, to, options) : [];
-        if (roots.Upper is ulong upper)
-            runs.AddRange(PageTables<TUpper, TEntry>.Mappings(memory, upper, from, to, options));
+        var runs = new List<Mapping>();
+        Mappings(memory, roots, from, to, runs, options).ThrowIfFailed();
         return runs;
+    }
+
+    /// <inheritdoc cref="PageTables{TLayout, TEntry}.Mappings{TMemory}(TMemory, ulong, ulong, ulong, List{Mapping}, MappingOptions)"/>
+    public static PageTableResult Mappings<TMemory>(TMemory memory, PageTableRoots roots, ulong from, ulong to, List<Mapping> output, MappingOptions options)
+        where TMemory : struct, IPhysicalMemory
+    {
+        var result = roots.Lower is ulong lower ? PageTables<TLower, TEntry>.Mappings(memory, lower, from, to, output, options) : PageTableResult.Success;
+        if (result.Succeeded && roots.Upper is ulong upper)
+            result = PageTables<TUpper, TEntry>.Mappings(memory, upper, from, to, output, options);
+        return result;
     }
 
     /// <inheritdoc cref="PageTables{TLayout, TEntry}.TranslateMany{TMemory}"/>

@@ -37,4 +37,10 @@ public static class WalkControl
 
     /// <summary>Do not descend into the table this entry points to; go on with the next entry. Reserved: never returned by a walk.</summary>
     public const int SkipSubtree = int.MinValue;
+
+    /// <summary>
+    /// What a walk under a <see cref="WalkLimit"/> returns when the limit stopped it (<see cref="WalkLimit.Stop"/> says
+    /// why). Reserved like <see cref="SkipSubtree"/>: visitors stop walks with other values.
+    /// </summary>
+    public const int Limited = int.MinValue + 1;
 }
