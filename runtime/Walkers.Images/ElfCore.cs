@@ -79,6 +79,10 @@ public sealed unsafe class ElfCore
             throw new ImageFormatException($"truncated ELF file: {length} bytes, the ELF header needs {headerSize}");
         ushort type = file.U16(16);
         ushort machine = file.U16(18);
+        if (type != TypeCore)
+            throw new ImageFormatException($"not an ELF core: e_type {type} ({TypeName(type)}); a memory dump has e_type 4 (ET_CORE)");
+        if (!is64 && machine == MachineX86_64)
+            throw new ImageFormatException("malformed ELF core: an ELF32 file claims e_machine 62 (x86-64), which only ELF64 cores carry");
         ulong programHeaderOffset = is64 ? file.U64(32) : file.U32(28);
         ulong sectionHeaderOffset = is64 ? file.U64(40) : file.U32(32);
         ushort programHeaderSize = file.U16(is64 ? 54UL : 42UL);
@@ -147,6 +151,90 @@ public sealed unsafe class ElfCore
                 throw new ImageFormatException($"ELF PT_LOAD segments overlap at physical address 0x{loads[i].PhysicalAddress:x}");
         }
         return new ElfCore(is64, type, machine, loads.ToImmutableArray(), notes.ToImmutable());
+    }
+
+    private static string TypeName(ushort type) => type switch
+    {
+        0 => "ET_NONE",
+        1 => "ET_REL: an object file",
+        2 => "ET_EXEC: an executable",
+        3 => "ET_DYN: a shared library or executable",
+        _ => "unknown",
+    };
+
+    /// <summary>
+    /// The length of the file the ELF headers at the start of <paramref name="header"/> describe: the furthest end of
+    /// the ELF header, the program header table, every segment, the section header table and (when the table is in
+    /// view) every section's content. Null when
+    /// the headers are not all inside <paramref name="header"/> or are malformed. A compressed core may decompress to
+    /// no more than this.
+    /// </summary>
+    public static ulong? ClaimedLength(ReadOnlySpan<byte> header)
+    {
+        fixed (byte* data = header)
+        {
+            var file = new Bounded(data, (ulong)header.Length);
+            if (!HasMagic(data, (ulong)header.Length) || header.Length < 16 || data[4] is not (1 or 2))
+                return null;
+            bool is64 = data[4] == 2;
+            int headerSize = is64 ? 64 : 52;
+            if (header.Length < headerSize)
+                return null;
+            ulong programHeaderOffset = is64 ? file.U64(32) : file.U32(28);
+            ulong sectionHeaderOffset = is64 ? file.U64(40) : file.U32(32);
+            ulong programHeaderSize = file.U16(is64 ? 54UL : 42UL);
+            ulong programHeaderCount = file.U16(is64 ? 56UL : 44UL);
+            ulong sectionHeaderSize = file.U16(is64 ? 58UL : 46UL);
+            ulong sectionHeaderCount = file.U16(is64 ? 60UL : 48UL);
+            if (programHeaderCount == ExtendedNumbering || sectionHeaderCount == 0 && sectionHeaderOffset != 0)
+            {
+                // The real counts are in section 0 (sh_info: program headers, sh_size: sections).
+                if (sectionHeaderSize < (is64 ? 64UL : 40UL) || !file.Holds(sectionHeaderOffset, sectionHeaderSize))
+                    return null;
+                if (programHeaderCount == ExtendedNumbering)
+                    programHeaderCount = file.U32(sectionHeaderOffset + (is64 ? 44UL : 28UL));
+                if (sectionHeaderCount == 0)
+                    sectionHeaderCount = is64 ? file.U64(sectionHeaderOffset + 32) : file.U32(sectionHeaderOffset + 20);
+            }
+            if (programHeaderSize < (is64 ? 56UL : 32UL) || !file.Holds(programHeaderOffset, programHeaderCount * programHeaderSize))
+                return null;
+            ulong end = (ulong)headerSize;
+            end = Math.Max(end, programHeaderOffset + programHeaderCount * programHeaderSize);
+            if (sectionHeaderOffset != 0)
+            {
+                if (sectionHeaderCount > uint.MaxValue || sectionHeaderOffset > ulong.MaxValue - sectionHeaderCount * sectionHeaderSize)
+                    return null;
+                end = Math.Max(end, sectionHeaderOffset + sectionHeaderCount * sectionHeaderSize);
+                // Section contents (QEMU's .shstrtab sits after the memory) count when the table is in view; a table
+                // further on is usually the file's end, its contents before it.
+                ulong minimumSection = is64 ? 64UL : 40UL;
+                if (sectionHeaderSize >= minimumSection && file.Holds(sectionHeaderOffset, sectionHeaderCount * sectionHeaderSize))
+                {
+                    for (ulong i = 0; i < sectionHeaderCount; i++)
+                    {
+                        ulong at = sectionHeaderOffset + i * sectionHeaderSize;
+                        const uint NoBits = 8; // SHT_NOBITS: no file content
+                        if (file.U32(at + 4) == NoBits)
+                            continue;
+                        ulong offset = is64 ? file.U64(at + 24) : file.U32(at + 16);
+                        ulong size = is64 ? file.U64(at + 32) : file.U32(at + 20);
+                        if (offset > ulong.MaxValue - size)
+                            return null;
+                        end = Math.Max(end, offset + size);
+                    }
+                }
+            }
+            for (ulong i = 0; i < programHeaderCount; i++)
+            {
+                ulong at = programHeaderOffset + i * programHeaderSize;
+                ulong offset = is64 ? file.U64(at + 8) : file.U32(at + 4);
+                ulong size = is64 ? file.U64(at + 32) : file.U32(at + 16);
+                if (offset > ulong.MaxValue - size)
+                    return null;
+                end = Math.Max(end, offset + size);
+            }
+            return end;
+        }
     }
 
     /// <summary>The first note with this owner and type, or null.</summary>

@@ -1,5 +1,7 @@
 using System;
+using System.Buffers.Binary;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
@@ -22,21 +24,50 @@ public sealed class MemoryImageOptions
     /// <summary>A file that is not an ELF core is taken as a raw physical image instead of being refused.</summary>
     public bool AllowRaw { get; init; }
 
-    /// <summary>The zstd decoder for compressed files; null means the system's libzstd (<see cref="NativeZstd"/>).</summary>
+    /// <summary>The zstd decoder for compressed files; null means the system's libzstd (<see cref="NativeZstd"/>), else the managed port.</summary>
     public IZstdDecoder? Zstd { get; init; }
+
+    /// <summary>
+    /// The image may be written (a visitor that changes entries): an uncompressed file is then mapped copy-on-write,
+    /// which the system charges against its commit limit, so an image larger than memory may not open. By default
+    /// images are mapped read-only and shared: never copied, never charged, any size.
+    /// </summary>
+    public bool Writable { get; init; }
+
+    /// <summary>
+    /// The most a compressed image without ELF headers (a raw image) may decompress to when its frames record no size.
+    /// An ELF core may decompress to exactly what its headers claim (the furthest segment, header table or section
+    /// table); a stream going past that is refused (a zstd bomb).
+    /// </summary>
+    public ulong MaxRawBytes { get; init; } = 1UL << 40;
+
+    /// <summary>
+    /// A compressed image larger than this is decompressed into a temporary file (deleted when the image is
+    /// disposed) instead of memory; default: half the memory available to the process.
+    /// </summary>
+    public ulong? InMemoryLimit { get; init; }
+
+    /// <summary>Where the temporary file goes; default: the system's temporary directory.</summary>
+    public string? TemporaryDirectory { get; init; }
+
+    /// <summary>Told (bytes done, bytes expected) about once a second while a decompression takes longer than one.</summary>
+    public Action<ulong, ulong>? Progress { get; init; }
 }
 
 /// <summary>
-/// Physical memory read from a file: an ELF core (QEMU <c>dump-guest-memory</c>) or a raw image, either
-/// uncompressed (memory-mapped copy-on-write, never copied) or zstd-compressed (decompressed once into
-/// native memory). <see cref="Memory"/> is what the walkers read; it is valid until <see cref="Dispose"/>.
+/// Physical memory read from a file: an ELF core (QEMU <c>dump-guest-memory</c>) or a raw image, either uncompressed
+/// (memory-mapped read-only, never copied, any size) or zstd-compressed (decompressed in pieces into native memory, or
+/// into a temporary file when it is larger than memory allows). <see cref="Memory"/> is what the walkers read; it is
+/// valid until <see cref="Dispose"/>. Only regular files and block devices are opened: a FIFO, a character device or a
+/// socket would block or stream, so they are refused.
 /// </summary>
 public sealed unsafe partial class MemoryImage : IDisposable
 {
     private MemoryMappedFile? _mappedFile;
     private MemoryMappedViewAccessor? _view;
-    private byte* _decompressed;
+    private FencedBuffer? _decompressed;
     private bool _pointerAcquired;
+    private FileStream? _temporary;
 
     private MemoryImage(string path) => Path = path;
 
@@ -46,6 +77,9 @@ public sealed unsafe partial class MemoryImage : IDisposable
 
     /// <summary>The file was zstd-compressed.</summary>
     public bool WasCompressed { get; private set; }
+
+    /// <summary>The decompressed image lives in a temporary file (it was larger than the in-memory limit).</summary>
+    public bool InTemporaryFile => _temporary is not null;
 
     /// <summary>The ELF headers, or null for a raw image.</summary>
     public ElfCore? Elf { get; private set; }
@@ -60,7 +94,7 @@ public sealed unsafe partial class MemoryImage : IDisposable
     public ulong Length { get; private set; }
 
     /// <summary>Opens an image file; see the type's summary for what it accepts.</summary>
-    /// <exception cref="ImageFormatException">Missing, unreadable, empty, truncated or malformed file, or a bad zstd stream.</exception>
+    /// <exception cref="ImageFormatException">Missing, unreadable, empty, truncated or malformed file, a file that is not a regular file or block device, or a bad zstd stream.</exception>
     public static MemoryImage Open(string path, MemoryImageOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -68,10 +102,10 @@ public sealed unsafe partial class MemoryImage : IDisposable
         var image = new MemoryImage(path);
         try
         {
-            image.MapFile();
+            FileKind.Check(path);
+            image.MapFile(options.Writable);
             if (Zstd.HasMagic(image.Data, image.Length))
-                image.Decompress(options.Zstd ?? NativeZstd.Instance
-                    ?? throw new ImageFormatException($"{path}: zstd-compressed, and no zstd decoder is available (libzstd.so.1 not found)"));
+                image.Decompress(options.Zstd ?? NativeZstd.Instance ?? (IZstdDecoder)ManagedZstd.Instance, options, options.AllowRaw);
             image.ReadLayout(options.AllowRaw);
             return image;
         }
@@ -88,13 +122,11 @@ public sealed unsafe partial class MemoryImage : IDisposable
             ? new ReadOnlySpan<byte>(Data + note.DescriptorOffset, (int)note.DescriptorSize)
             : throw new ArgumentException("The note is not inside this image.", nameof(note));
 
-    private void MapFile()
+    private void MapFile(bool writable)
     {
         FileStream stream;
         try
         {
-            if (Directory.Exists(Path))
-                throw new ImageFormatException($"{Path}: is a directory");
             stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.None);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
@@ -109,16 +141,19 @@ public sealed unsafe partial class MemoryImage : IDisposable
         {
             throw new ImageFormatException($"{Path}: cannot open: {OneLine(e.Message)}", e);
         }
+        MapStream(stream, writable ? MemoryMappedFileAccess.CopyOnWrite : MemoryMappedFileAccess.Read);
+    }
 
+    private void MapStream(FileStream stream, MemoryMappedFileAccess access, bool leaveOpen = false)
+    {
         try
         {
-            long length = stream.Length;
+            // A block device has no size in stat: its end is where a seek to the end lands.
+            long length = stream.Length != 0 ? stream.Length : stream.CanSeek ? stream.Seek(0, SeekOrigin.End) : 0;
             if (length == 0)
                 throw new ImageFormatException($"{Path}: empty file");
-            // Copy-on-write: a visitor that writes an entry changes a private copy, never the file (and never faults).
-            _mappedFile = MemoryMappedFile.CreateFromFile(stream, mapName: null, capacity: 0, MemoryMappedFileAccess.CopyOnWrite,
-                HandleInheritability.None, leaveOpen: false);
-            _view = _mappedFile.CreateViewAccessor(0, 0, MemoryMappedFileAccess.CopyOnWrite);
+            _mappedFile = MemoryMappedFile.CreateFromFile(stream, mapName: null, capacity: 0, access, HandleInheritability.None, leaveOpen);
+            _view = _mappedFile.CreateViewAccessor(0, 0, access);
             byte* pointer = null;
             _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
             _pointerAcquired = true;
@@ -127,56 +162,186 @@ public sealed unsafe partial class MemoryImage : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
-            stream.Dispose();
+            if (!leaveOpen)
+                stream.Dispose();
             throw new ImageFormatException($"{Path}: cannot map: {OneLine(e.Message)}", e);
         }
         catch (ImageFormatException)
         {
-            stream.Dispose();
+            if (!leaveOpen)
+                stream.Dispose();
             throw;
         }
     }
 
-    private void Decompress(IZstdDecoder decoder)
+    /// <summary>An ELF core's headers are read from the first megabyte of the stream; it is also the size of the pieces decompressed.</summary>
+    private const int PieceBytes = 1 << 20;
+
+    private const int PageBytes = 4096;
+
+    /// <summary>
+    /// Decompresses piece by piece through a staging buffer: the first piece gives the size the headers claim, which
+    /// bounds the rest; all-zero pages are not copied, so the destination (zero-filled memory or a sparse file) only
+    /// commits pages that hold something, and a stream of zeros costs time but no memory.
+    /// </summary>
+    private void Decompress(IZstdDecoder decoder, MemoryImageOptions options, bool allowRaw)
     {
-        ulong bound = decoder.DecompressedBound(Data, (nuint)Length);
-        if (bound == 0)
-            throw new ImageFormatException($"{Path}: the zstd stream holds no data");
-        if (bound > nuint.MaxValue)
-            throw new ImageFormatException($"{Path}: the zstd stream claims {bound} bytes, more than this process can address");
-        byte* buffer;
+        using var stream = decoder.Open();
+        var input = new ZstdBuffer(Data, (nuint)Length);
+        byte* staging = (byte*)NativeMemory.Alloc(PieceBytes);
         try
         {
-            buffer = (byte*)NativeMemory.AlignedAlloc((nuint)bound, HugePageSize);
+            var first = new ZstdBuffer(staging, PieceBytes);
+            bool frameEnded = Fill(stream, ref input, ref first);
+            if (first.Position == 0)
+                throw new ImageFormatException($"{Path}: the zstd stream holds no data");
+            var (limit, claimedByElf) = Limit(new ReadOnlySpan<byte>(staging, (int)first.Position), options, allowRaw);
+            if (first.Position > limit)
+                throw Bomb(limit, claimedByElf);
+
+            ulong inMemory = options.InMemoryLimit ?? (ulong)GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2;
+            byte* destination = limit <= inMemory ? AllocateZeroed(limit) : CreateTemporary(limit, options.TemporaryDirectory);
+            CopyNonZeroPages(staging, destination, first.Position);
+            ulong written = first.Position;
+            var clock = Stopwatch.StartNew();
+            long nextReport = Stopwatch.Frequency;
+            while (!(frameEnded && input.Left == 0))
+            {
+                var piece = new ZstdBuffer(staging, PieceBytes);
+                nuint consumed = input.Position;
+                frameEnded = Fill(stream, ref input, ref piece);
+                if (piece.Position == 0 && input.Position == consumed)
+                    throw new ImageFormatException($"{Path}: the zstd stream is truncated (a frame ends early)");
+                if (piece.Position > limit - written)
+                    throw Bomb(limit, claimedByElf);
+                CopyNonZeroPages(staging, destination + written, piece.Position);
+                written += piece.Position;
+                if (options.Progress is { } progress && clock.ElapsedTicks > nextReport)
+                {
+                    progress(written, limit);
+                    nextReport = clock.ElapsedTicks + Stopwatch.Frequency;
+                }
+            }
+            options.Progress?.Invoke(written, limit);
+
+            // The compressed file is no longer needed: the image lives in the zeroed memory or the temporary file.
+            ReleaseMapping();
+            if (_temporary is not null)
+            {
+                ReleaseWriteMapping();
+                _temporary.SetLength((long)written);
+                MapStream(_temporary, options.Writable ? MemoryMappedFileAccess.ReadWrite : MemoryMappedFileAccess.Read, leaveOpen: true);
+            }
+            else
+            {
+                Data = destination;
+            }
+            Length = written;
+            WasCompressed = true;
+        }
+        finally
+        {
+            NativeMemory.Free(staging);
+        }
+    }
+
+    private ImageFormatException Bomb(ulong limit, bool claimedByElf) => new(claimedByElf
+        ? $"{Path}: the zstd stream decompresses past the {limit} bytes its ELF headers claim (refused: a zstd bomb, or a damaged file)"
+        : $"{Path}: the zstd stream decompresses past {limit} bytes (its frame size, or the raw-image limit; refused: a zstd bomb, or a damaged file)");
+
+    /// <summary>Decompresses until <paramref name="output"/> is full or the input stops giving; true when the last frame is complete.</summary>
+    private static bool Fill(IZstdStream stream, ref ZstdBuffer input, ref ZstdBuffer output)
+    {
+        bool frameEnded = false;
+        while (output.Left > 0)
+        {
+            nuint produced = output.Position, consumed = input.Position;
+            frameEnded = stream.Decompress(ref input, ref output);
+            if (input.Left == 0 && frameEnded)
+                break;
+            if (output.Position == produced && input.Position == consumed)
+                break; // no progress: the input ended inside a frame
+        }
+        return frameEnded;
+    }
+
+    /// <summary>What the decompressed image may be at most: what its ELF headers claim, or for a raw image its frame size or the raw limit.</summary>
+    private (ulong Limit, bool ClaimedByElf) Limit(ReadOnlySpan<byte> start, MemoryImageOptions options, bool allowRaw)
+    {
+        fixed (byte* data = start)
+        {
+            if (ElfCore.HasMagic(data, (ulong)start.Length))
+            {
+                return ElfCore.ClaimedLength(start) is ulong claimed
+                    ? (claimed, true)
+                    : throw new ImageFormatException($"{Path}: the ELF headers are malformed, or do not fit in the first {PieceBytes} bytes of the stream");
+            }
+        }
+        if (!allowRaw)
+            throw new ImageFormatException($"{Path}: not an ELF core (no ELF magic after zstd decompression)");
+        return (Zstd.FrameContentSize(Data, Length) is ulong frame && frame <= options.MaxRawBytes ? frame : options.MaxRawBytes, false);
+    }
+
+    private static void CopyNonZeroPages(byte* from, byte* to, nuint length)
+    {
+        for (nuint at = 0; at < length; at += PageBytes)
+        {
+            var page = new ReadOnlySpan<byte>(from + at, (int)Math.Min(PageBytes, length - at));
+            if (page.ContainsAnyExcept((byte)0))
+                page.CopyTo(new Span<byte>(to + at, page.Length));
+        }
+    }
+
+    /// <summary>Zero-filled, fenced memory: its pages stay uncommitted until written, and a read past either end faults.</summary>
+    private byte* AllocateZeroed(ulong bytes)
+    {
+        if (bytes > nuint.MaxValue)
+            throw new ImageFormatException($"a decompressed image of {bytes} bytes cannot be addressed by this process");
+        try
+        {
+            _decompressed = new FencedBuffer((nuint)bytes);
         }
         catch (OutOfMemoryException e)
         {
-            throw new ImageFormatException($"{Path}: the zstd stream claims {bound} bytes, which cannot be allocated", e);
+            throw new ImageFormatException($"a decompressed image of {bytes} bytes cannot be allocated", e);
         }
-        AdviseHugePages(buffer, (nuint)bound);
-        nuint written;
+        AdviseHugePages(_decompressed.Pointer, (nuint)bytes);
+        return _decompressed.Pointer;
+    }
+
+    private MemoryMappedFile? _writeMapping;
+    private MemoryMappedViewAccessor? _writeView;
+
+    /// <summary>A temporary file of <paramref name="bytes"/> (sparse until written), mapped for writing; deleted when the image is disposed.</summary>
+    private byte* CreateTemporary(ulong bytes, string? directory)
+    {
+        string path = System.IO.Path.Combine(directory ?? System.IO.Path.GetTempPath(), $"walkers-image-{Environment.ProcessId}-{Guid.NewGuid():N}.raw");
         try
         {
-            written = decoder.Decompress(buffer, (nuint)bound, Data, (nuint)Length);
+            _temporary = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 1, FileOptions.DeleteOnClose);
+            _temporary.SetLength((long)bytes);
+            _writeMapping = MemoryMappedFile.CreateFromFile(_temporary, null, 0, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: true);
+            _writeView = _writeMapping.CreateViewAccessor(0, 0, MemoryMappedFileAccess.ReadWrite);
+            byte* pointer = null;
+            _writeView.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+            return pointer + _writeView.PointerOffset;
         }
-        catch (ImageFormatException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            NativeMemory.AlignedFree(buffer);
-            throw new ImageFormatException($"{Path}: {e.Message}", e);
+            throw new ImageFormatException($"{Path}: cannot make a temporary file of {bytes} bytes for the decompressed image: {OneLine(e.Message)}", e);
         }
-        catch
+    }
+
+    private void ReleaseWriteMapping()
+    {
+        if (_writeView is not null)
         {
-            NativeMemory.AlignedFree(buffer); // a plugged-in decoder may fail in its own way: do not leak the image buffer
-            throw;
+            _writeView.SafeMemoryMappedViewHandle.ReleasePointer();
+            _writeView.Dispose();
+            _writeView = null;
         }
-        // The compressed file is no longer needed: the image lives in the native buffer.
-        ReleaseMapping();
-        _decompressed = buffer;
-        Data = buffer;
-        Length = written;
-        WasCompressed = true;
-        if (written == 0)
-            throw new ImageFormatException($"{Path}: the zstd stream holds no data");
+        _writeMapping?.Dispose();
+        _writeMapping = null;
     }
 
     private void ReadLayout(bool allowRaw)
@@ -216,12 +381,15 @@ public sealed unsafe partial class MemoryImage : IDisposable
     /// </summary>
     private static void AdviseHugePages(byte* buffer, nuint length)
     {
-        if (!OperatingSystem.IsLinux() || length < HugePageSize)
+        if (!OperatingSystem.IsLinux() || length < 2 * HugePageSize)
             return;
         const int MadviseHugePage = 14; // MADV_HUGEPAGE
+        // madvise wants a page-aligned start: advise the whole huge pages inside the block.
+        nuint first = ((nuint)buffer + HugePageSize - 1) & ~(nuint)(HugePageSize - 1);
+        nuint last = ((nuint)buffer + length) & ~(nuint)(HugePageSize - 1);
         try
         {
-            _ = Madvise(buffer, length & ~(nuint)(HugePageSize - 1), MadviseHugePage);
+            _ = Madvise((void*)first, last - first, MadviseHugePage);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
@@ -248,12 +416,12 @@ public sealed unsafe partial class MemoryImage : IDisposable
 
     public void Dispose()
     {
+        ReleaseWriteMapping();
         ReleaseMapping();
-        if (_decompressed is not null)
-        {
-            NativeMemory.AlignedFree(_decompressed);
-            _decompressed = null;
-        }
+        _temporary?.Dispose();
+        _temporary = null;
+        _decompressed?.Dispose();
+        _decompressed = null;
         Data = null;
         Length = 0;
         Memory = default;

@@ -1,33 +1,59 @@
 using System;
 using System.Runtime.InteropServices;
+using ZstdSharp.Unsafe;
 
 namespace Walkers.Images;
 
 /// <summary>
-/// A one-shot zstd decoder (the shape of libzstd's <c>ZSTD_decompressBound</c> / <c>ZSTD_decompress</c>), so
-/// that a compressed image is decompressed straight into native memory. The runtime ships the binding to the
-/// system's libzstd (<see cref="NativeZstd"/>); an application without it can plug in a managed port.
+/// A zstd decoder as a stream (the shape of libzstd's <c>ZSTD_decompressStream</c>), so that a compressed image is
+/// decompressed in pieces: its size can be checked against what its headers claim before it all exists, and a large
+/// one can go to a file instead of memory. The package binds the system's libzstd (<see cref="NativeZstd"/>) and a
+/// managed port (<see cref="ManagedZstd"/>).
 /// </summary>
-public unsafe interface IZstdDecoder
+public interface IZstdDecoder
 {
-    /// <summary>An upper bound of the decompressed size of all frames in the source (exact when the frames record it).</summary>
-    /// <exception cref="ImageFormatException">The source is not a valid zstd stream.</exception>
-    ulong DecompressedBound(byte* source, nuint length);
+    /// <summary>A new decompression stream: one per image.</summary>
+    IZstdStream Open();
+}
 
-    /// <summary>Decompresses every frame of the source; returns the bytes written.</summary>
-    /// <exception cref="ImageFormatException">A corrupt or truncated stream.</exception>
-    nuint Decompress(byte* destination, nuint capacity, byte* source, nuint length);
+/// <summary>One decompression in progress.</summary>
+public unsafe interface IZstdStream : IDisposable
+{
+    /// <summary>
+    /// Decompresses from <paramref name="input"/> into <paramref name="output"/>, advancing both; true when the last
+    /// frame begun is complete and flushed (the stream may hold more frames).
+    /// </summary>
+    /// <exception cref="ImageFormatException">A corrupt stream.</exception>
+    bool Decompress(ref ZstdBuffer input, ref ZstdBuffer output);
+}
+
+/// <summary>A piece of memory and how far a stream got in it (libzstd's ZSTD_inBuffer / ZSTD_outBuffer).</summary>
+[StructLayout(LayoutKind.Sequential)]
+public unsafe struct ZstdBuffer(byte* start, nuint size)
+{
+    public byte* Start = start;
+    public nuint Size = size;
+    public nuint Position;
+
+    public readonly nuint Left => Size - Position;
 }
 
 /// <summary>zstd stream helpers shared by the decoders.</summary>
 public static unsafe class Zstd
 {
-    /// <summary>Returned by ZSTD_decompressBound for an invalid stream (ZSTD_CONTENTSIZE_ERROR).</summary>
-    public const ulong ContentSizeError = unchecked((ulong)-2);
+    /// <summary>The largest window a stream may use: 2^31 (zstd --long=31), above the default limit of 2^27.</summary>
+    public const int MaxWindowLog = 31;
 
     /// <summary>True when the data starts with a zstd frame (magic 0xFD2FB528, little-endian).</summary>
     public static bool HasMagic(byte* data, ulong length) =>
         length >= 4 && data[0] == 0x28 && data[1] == 0xb5 && data[2] == 0x2f && data[3] == 0xfd;
+
+    /// <summary>The content size the first frame header records, or null when it records none (or is not a frame header).</summary>
+    public static ulong? FrameContentSize(byte* data, ulong length)
+    {
+        ulong size = Methods.ZSTD_getFrameContentSize(data, (nuint)Math.Min(length, 18));
+        return size >= unchecked((ulong)-2) ? null : size; // ZSTD_CONTENTSIZE_UNKNOWN / _ERROR
+    }
 }
 
 /// <summary>The system's libzstd (<c>libzstd.so.1</c>), called through function pointers resolved once.</summary>
@@ -35,15 +61,19 @@ public sealed unsafe class NativeZstd : IZstdDecoder
 {
     private static readonly Lazy<NativeZstd?> Loaded = new(Load);
 
-    private readonly delegate* unmanaged<void*, nuint, ulong> _decompressBound;
-    private readonly delegate* unmanaged<void*, nuint, void*, nuint, nuint> _decompress;
+    private readonly delegate* unmanaged<void*> _create;
+    private readonly delegate* unmanaged<void*, nuint> _free;
+    private readonly delegate* unmanaged<void*, int, int, nuint> _setParameter;
+    private readonly delegate* unmanaged<void*, ZstdBuffer*, ZstdBuffer*, nuint> _decompressStream;
     private readonly delegate* unmanaged<nuint, uint> _isError;
     private readonly delegate* unmanaged<nuint, byte*> _getErrorName;
 
     private NativeZstd(nint library)
     {
-        _decompressBound = (delegate* unmanaged<void*, nuint, ulong>)NativeLibrary.GetExport(library, "ZSTD_decompressBound");
-        _decompress = (delegate* unmanaged<void*, nuint, void*, nuint, nuint>)NativeLibrary.GetExport(library, "ZSTD_decompress");
+        _create = (delegate* unmanaged<void*>)NativeLibrary.GetExport(library, "ZSTD_createDCtx");
+        _free = (delegate* unmanaged<void*, nuint>)NativeLibrary.GetExport(library, "ZSTD_freeDCtx");
+        _setParameter = (delegate* unmanaged<void*, int, int, nuint>)NativeLibrary.GetExport(library, "ZSTD_DCtx_setParameter");
+        _decompressStream = (delegate* unmanaged<void*, ZstdBuffer*, ZstdBuffer*, nuint>)NativeLibrary.GetExport(library, "ZSTD_decompressStream");
         _isError = (delegate* unmanaged<nuint, uint>)NativeLibrary.GetExport(library, "ZSTD_isError");
         _getErrorName = (delegate* unmanaged<nuint, byte*>)NativeLibrary.GetExport(library, "ZSTD_getErrorName");
     }
@@ -57,27 +87,93 @@ public sealed unsafe class NativeZstd : IZstdDecoder
         {
             if (!NativeLibrary.TryLoad(name, out nint library))
                 continue;
-            // ZSTD_decompressBound appeared in zstd 1.4.10; an older library is treated as missing.
-            if (NativeLibrary.TryGetExport(library, "ZSTD_decompressBound", out _))
+            // ZSTD_DCtx_setParameter appeared in zstd 1.4.0; an older library is treated as missing.
+            if (NativeLibrary.TryGetExport(library, "ZSTD_DCtx_setParameter", out _))
                 return new NativeZstd(library);
             NativeLibrary.Free(library);
         }
         return null;
     }
 
-    public ulong DecompressedBound(byte* source, nuint length)
+    public IZstdStream Open()
     {
-        ulong bound = _decompressBound(source, length);
-        if (bound == Zstd.ContentSizeError)
-            throw new ImageFormatException("bad zstd stream: the frame headers are corrupt or truncated");
-        return bound;
+        void* context = _create();
+        if (context == null)
+            throw new OutOfMemoryException("libzstd could not create a decompression context");
+        const int WindowLogMax = 100; // ZSTD_d_windowLogMax
+        Check(_setParameter(context, WindowLogMax, Zstd.MaxWindowLog));
+        return new Stream(this, context);
     }
 
-    public nuint Decompress(byte* destination, nuint capacity, byte* source, nuint length)
+    private void Check(nuint code)
     {
-        nuint written = _decompress(destination, capacity, source, length);
-        if (_isError(written) != 0)
-            throw new ImageFormatException($"bad zstd stream: {Marshal.PtrToStringAnsi((nint)_getErrorName(written))}");
-        return written;
+        if (_isError(code) != 0)
+            throw new ImageFormatException($"bad zstd stream: {Marshal.PtrToStringAnsi((nint)_getErrorName(code))}");
+    }
+
+    private sealed class Stream(NativeZstd library, void* context) : IZstdStream
+    {
+        private void* _context = context;
+
+        public bool Decompress(ref ZstdBuffer input, ref ZstdBuffer output)
+        {
+            ObjectDisposedException.ThrowIf(_context == null, this);
+            fixed (ZstdBuffer* inBuffer = &input, outBuffer = &output)
+            {
+                nuint hint = library._decompressStream(_context, outBuffer, inBuffer);
+                library.Check(hint);
+                return hint == 0;
+            }
+        }
+
+        public void Dispose()
+        {
+            if (_context != null)
+                library._free(_context);
+            _context = null;
+        }
+    }
+}
+
+/// <summary>ZstdSharp (a managed port of libzstd): the decoder when the system has no libzstd.so.1.</summary>
+public sealed unsafe class ManagedZstd : IZstdDecoder
+{
+    public static readonly ManagedZstd Instance = new();
+
+    public IZstdStream Open()
+    {
+        var context = Methods.ZSTD_createDCtx();
+        Check(Methods.ZSTD_DCtx_setParameter(context, ZSTD_dParameter.ZSTD_d_windowLogMax, Zstd.MaxWindowLog));
+        return new Stream(context);
+    }
+
+    private static void Check(nuint code)
+    {
+        if (Methods.ZSTD_isError(code))
+            throw new ImageFormatException($"bad zstd stream: {Methods.ZSTD_getErrorName(code)}");
+    }
+
+    private sealed class Stream(ZSTD_DCtx_s* context) : IZstdStream
+    {
+        private ZSTD_DCtx_s* _context = context;
+
+        public bool Decompress(ref ZstdBuffer input, ref ZstdBuffer output)
+        {
+            ObjectDisposedException.ThrowIf(_context == null, this);
+            var inBuffer = new ZSTD_inBuffer_s { src = input.Start, size = input.Size, pos = input.Position };
+            var outBuffer = new ZSTD_outBuffer_s { dst = output.Start, size = output.Size, pos = output.Position };
+            nuint hint = Methods.ZSTD_decompressStream(_context, &outBuffer, &inBuffer);
+            input.Position = inBuffer.pos;
+            output.Position = outBuffer.pos;
+            Check(hint);
+            return hint == 0;
+        }
+
+        public void Dispose()
+        {
+            if (_context != null)
+                Methods.ZSTD_freeDCtx(_context);
+            _context = null;
+        }
     }
 }

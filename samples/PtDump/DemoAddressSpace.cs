@@ -10,8 +10,8 @@ namespace Walkers.PtDump;
 /// </summary>
 internal sealed class DemoAddressSpace : IDisposable
 {
-    private const ulong P = X86Entry.Present, W = X86Entry.Writable, U = X86Entry.User, A = X86Entry.Accessed,
-        D = X86Entry.Dirty, G = X86Entry.Global, NX = X86Entry.NoExecute, PCD = X86Entry.CacheDisable, PWT = X86Entry.WriteThrough;
+    private const ulong P = X86Flags.Present, W = X86Flags.Writable, U = X86Flags.User, A = X86Flags.Accessed,
+        D = X86Flags.Dirty, G = X86Flags.Global, NX = X86Flags.NoExecute, PCD = X86Flags.CacheDisable, PWT = X86Flags.WriteThrough;
     private const ulong K4 = 0x1000, M2 = 0x20_0000, G1 = 0x4000_0000;
 
     private readonly SimulatedMemory _memory = new(1 << 20, start: 0x10_0000); // tables from 1 MiB up, as a kernel would place them
@@ -32,6 +32,10 @@ internal sealed class DemoAddressSpace : IDisposable
     public ulong Root { get; }
 
     public FlatMemory Memory => _memory.View;
+
+    /// <summary>The demo as an address space to list.</summary>
+    public AddressSpace Space => new(Families.Family.X86, "4level",
+        [new RootTable("", ReadyLayouts.X86_64, ReadyLayouts.X86_64.Lower, Root, "CR3", Root)], "demo");
 
     /// <summary>The runtime's Map: the largest page that fits each piece, missing tables allocated with the level's prot.</summary>
     private void Map(ulong va, ulong pa, ulong size, ulong flags) =>

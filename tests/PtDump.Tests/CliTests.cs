@@ -39,11 +39,14 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void HelpDescribesTheFiveLevelInfoMemException()
     {
-        var (exit, stdout, _) = Cli.Run("--help");
+        var (exit, stdout, _) = Cli.Run("list", "--help");
         Assert.Equal(0, exit);
         Assert.Contains("5-level", stdout);
         Assert.Contains("qemu-tlb", stdout);
+        (exit, stdout, _) = Cli.Run("--help");
+        Assert.Equal(0, exit);
         Assert.Contains("translate", stdout);
+        Assert.Contains("list --help", stdout);
     }
 
     [Fact]
@@ -96,7 +99,7 @@ public sealed class CliTests : IDisposable
     {
         var memory = new SyntheticMemory(0x4000);
         var path = _temp.File("nonote.elf", memory.ElfCore(0, 0, 0, longMode: true, withQemuNote: false));
-        AssertBadInput(Cli.Run(path), "no QEMU CPU note");
+        AssertBadInput(Cli.Run(path), "names no page-table root");
         Assert.Equal(0, Cli.Run(path, "--cr3", "1000", "--mode", "4level").Exit);
     }
 
@@ -126,12 +129,12 @@ public sealed class CliTests : IDisposable
 
         (exit, stdout, _) = Cli.Run(path, "--format", "json");
         Assert.Equal(1, exit);
-        Assert.StartsWith("{\"error\":\"page table outside the image\",\"va\":\"0x0\",\"level\":4,\"table\":\"0x40000000\"}\n", stdout);
+        Assert.StartsWith("{\"error\":\"page table outside the image\",\"va\":\"0x0\",\"level\":4,\"table\":\"0x40000000\"}\n", stdout[(stdout.IndexOf('\n') + 1)..]);
 
         (exit, stdout, _) = Cli.Run("translate", path, "1000", "ffffffffffe00000");
         Assert.Equal(1, exit);
         Assert.Equal("0000000000001000 -> # level-4 entry points to a page table at 0x40000000, outside the image; not read\n"
-            + "ffffffffffe00000 -> 0000000000200000 2M -GPDA---W\n", stdout);
+            + "ffffffffffe00000 -> 0000000000200000 2M -GPDA---W -rwx\n", stdout);
     }
 
     [Fact]
@@ -144,7 +147,7 @@ public sealed class CliTests : IDisposable
         var (exit, _, stderr) = Cli.Run(path, "--format", "qemu-mem");
         Assert.Equal(1, exit);
         Cli.AssertOneLineError(stderr);
-        Assert.Contains("cyclic or corrupt", stderr);
+        Assert.Contains("tables repeat", stderr);
     }
 
     [Fact]
@@ -164,6 +167,49 @@ public sealed class CliTests : IDisposable
         Assert.Equal(2, exit);
         Assert.Equal("", stdout);
         Cli.AssertOneLineError(stderr);
+    }
+
+    [Theory]
+    [InlineData("--bogus")]
+    [InlineData("-x")]
+    public void AnUnknownOptionWithoutAnImageIsAUsageErrorNotAFileName(string option)
+    {
+        var (exit, stdout, stderr) = Cli.Run(option);
+        Assert.Equal(2, exit);
+        Assert.Equal("", stdout);
+        Cli.AssertOneLineError(stderr);
+        Assert.Contains($"unknown option '{option}'", stderr);
+    }
+
+    [Theory]
+    [InlineData("--fromat", "json", "--format")]
+    [InlineData("--no-limt", null, "--no-limit")]
+    [InlineData("--ttbr", "0x1000", "--ttbr0")]
+    public void AMisspeltOptionGetsDidYouMean(string misspelt, string? value, string meant)
+    {
+        var (exit, _, stderr) = Cli.Run(value is null ? [Oracle.Compressed("i386-pae"), misspelt] : [Oracle.Compressed("i386-pae"), misspelt, value]);
+        Assert.Equal(2, exit);
+        Cli.AssertOneLineError(stderr);
+        Assert.Contains($"unknown option '{misspelt}' (did you mean {meant}?)", stderr);
+    }
+
+    [Fact]
+    public void TranslateHelpNamesItsImageOnce()
+    {
+        var (exit, stdout, _) = Cli.Run("translate", "--help");
+        Assert.Equal(0, exit);
+        Assert.Contains(" translate <IMAGE> <VA>... [options]", stdout); // the program name is the test host's here
+        Assert.DoesNotContain("[<IMAGE>] translate", stdout);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(stdout, "^  <IMAGE>", System.Text.RegularExpressions.RegexOptions.Multiline));
+    }
+
+    [Fact]
+    public void AMissingArgumentIsNamed()
+    {
+        var (exit, _, stderr) = Cli.Run("translate", Oracle.Compressed("i386-pae"));
+        Assert.Equal(2, exit);
+        Cli.AssertOneLineError(stderr);
+        Assert.Contains("translate needs <VA>...", stderr);
     }
 
     [Fact]

@@ -46,8 +46,8 @@ public sealed class ModeTests : IDisposable
         var path = _temp.File("legacy.elf", LegacyTables().ElfCore(cr0: 0x8000_0011, cr3: 0x1000, cr4: 0x10, longMode: false, elf64: false));
         var (exit, stdout, _) = Cli.Run("translate", path, "c0012345", "10abc", "100000000");
         Assert.Equal(0, exit);
-        Assert.Equal("00000000c0012345 -> 0000000100412345 4M -GPDA---W\n"
-            + "0000000000010abc -> 0000000000345abc 4K ----A--U-\n"
+        Assert.Equal("00000000c0012345 -> 0000000100412345 4M -GPDA---W -rwx\n"
+            + "0000000000010abc -> 0000000000345abc 4K ----A--U- ur-x\n"
             + "0000000100000000 -> outside the 32-bit address space\n", stdout);
     }
 
@@ -119,7 +119,7 @@ public sealed class ModeTests : IDisposable
 
         (exit, stdout, _) = Cli.Run("translate", path, $"{va + 0x10:x}");
         Assert.Equal(0, exit);
-        Assert.Equal($"{va + 0x10:x16} -> 0000000000abc010 4K X--DA---W\n", stdout);
+        Assert.Equal($"{va + 0x10:x16} -> 0000000000abc010 4K X--DA---W -rw-\n", stdout);
     }
 
     [Fact]
@@ -138,10 +138,10 @@ public sealed class ModeTests : IDisposable
     }
 
     [Fact]
-    public unsafe void UncompressedImagesAreMappedCopyOnWrite()
+    public unsafe void WritableUncompressedImagesAreMappedCopyOnWrite()
     {
         var path = _temp.File("legacy.raw", LegacyTables().Bytes);
-        using (var image = MemoryImage.Open(path, new MemoryImageOptions { AllowRaw = true }))
+        using (var image = MemoryImage.Open(path, new MemoryImageOptions { AllowRaw = true, Writable = true }))
         {
             Assert.Equal(ImageKind.Raw, image.Kind);
             Assert.False(image.WasCompressed);

@@ -8,7 +8,8 @@ namespace Walkers;
 /// <summary>
 /// Simulated physical memory: native, page-aligned, zeroed, of fixed size, with a table allocator that serves
 /// every table size a layout has (16 bytes to 1 MiB: a whole frame for tables up to 4 KiB, runs of frames aligned
-/// to their size above). Physical addresses start at <see cref="Start"/>. Not thread-safe.
+/// to their size above). Physical addresses start at <see cref="Start"/>. The memory is a <see cref="FencedBuffer"/>:
+/// a walker or visitor that reads or writes outside it faults at once. Not thread-safe.
 /// </summary>
 public sealed unsafe class SimulatedMemory : ITableAllocator, IDisposable
 {
@@ -17,6 +18,7 @@ public sealed unsafe class SimulatedMemory : ITableAllocator, IDisposable
     /// <summary>The largest table the allocator serves (256 frames).</summary>
     public const uint MaxTableBytes = 1 << 20;
 
+    private FencedBuffer? _buffer;
     private byte* _base;
     private readonly ulong[] _used;                               // one bit per frame
     private readonly Dictionary<ulong, int> _tables = new();      // first frame of each table handed out -> its frames
@@ -32,8 +34,8 @@ public sealed unsafe class SimulatedMemory : ITableAllocator, IDisposable
             throw new ArgumentException("The start must be frame aligned.", nameof(start));
         Size = (size + FrameSize - 1) & ~(ulong)(FrameSize - 1);
         Start = start;
-        _base = (byte*)NativeMemory.AlignedAlloc((nuint)Size, FrameSize);
-        NativeMemory.Clear(_base, (nuint)Size);
+        _buffer = new FencedBuffer((nuint)Size);
+        _base = _buffer.Pointer;
         _used = new ulong[(FrameCount + 63) / 64];
     }
 
@@ -171,10 +173,8 @@ public sealed unsafe class SimulatedMemory : ITableAllocator, IDisposable
 
     public void Dispose()
     {
-        if (_base is not null)
-        {
-            NativeMemory.AlignedFree(_base);
-            _base = null;
-        }
+        _buffer?.Dispose();
+        _buffer = null;
+        _base = null;
     }
 }
