@@ -137,6 +137,67 @@ public sealed class CliTests : IDisposable
             + "ffffffffffe00000 -> 0000000000200000 2M -GPDA---W -rwx\n", stdout);
     }
 
+    public static TheoryData<string, string> ModesAndFormats()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var mode in new[] { "legacy", "pae", "4level", "5level" })
+            foreach (var format in new[] { "qemu-tlb", "qemu-mem", "linux", "json" })
+                data.Add(mode, format);
+        return data;
+    }
+
+    /// <summary>
+    /// The 8 KiB self-loop (every entry of page 0 points to page 0, flags 0x67) in every mode and format: a walk of
+    /// entries^levels without the rule. It stops at levels x the entries of the one table, keeps what it listed
+    /// (linux and qemu-mem used to lose their pending run) and says so in one line.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ModesAndFormats))]
+    public void TheSelfLoopStopsPromptlyWithLittleOutputInEveryModeAndFormat(string mode, string format)
+    {
+        var memory = new SyntheticMemory(0x2000);
+        for (ulong i = 0; i < 512; i++)
+            memory.Set64(i * 8, 0x67);
+        var path = _temp.File("loop.raw", memory.Bytes);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (exit, stdout, stderr) = Cli.Run(path, "--cr3", "0", "--mode", mode, "--format", format);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"{clock.Elapsed}"); // a hang guard: the run takes ~0.1 s
+        Assert.Equal(1, exit);
+        Cli.AssertOneLineError(stderr);
+        Assert.Contains("tables repeat", stderr);
+        Assert.Contains("table 0x0 was entered again", stderr);
+        Assert.InRange(stdout.Length, 1, 1 << 20);
+        if (format is "qemu-mem" or "linux")
+            Assert.Matches("(?m)^(0x)?0+-", stdout); // the run pending when the walk stopped (from va 0) is printed
+    }
+
+    [Fact]
+    public void ASegmentEndingAt2To64IsPrintedWithItsLastAddress()
+    {
+        var memory = new SyntheticMemory(0x2000);
+        var path = _temp.File("top.elf", memory.ElfCore(cr0: 0x8000_0011, cr3: 0x1000, cr4: 0x20, longMode: true, physicalBase: 0xFFFF_FFFF_FFFF_E000));
+        var (exit, _, stderr) = Cli.Run(path);
+        Assert.Equal(1, exit);
+        Cli.AssertOneLineError(stderr);
+        Assert.Contains("(physical 0xffffffffffffe000-0xffffffffffffffff)", stderr);
+    }
+
+    [Theory]
+    [InlineData(1, "1 page table lies outside the image")]
+    [InlineData(2, "2 page tables lie outside the image")]
+    public void TablesOutsideTheImageAreCountedInGoodEnglish(int tables, string expected)
+    {
+        var memory = new SyntheticMemory(0x2000);
+        for (int i = 0; i < tables; i++)
+            memory.Set64(0x1000 + (ulong)i * 8, (0x4000_0000UL << i) | 0x7);
+        var path = _temp.File("outside.elf", memory.ElfCore(cr0: 0x8000_0011, cr3: 0x1000, cr4: 0x20, longMode: true));
+        var (exit, _, stderr) = Cli.Run(path, "--format", "qemu-mem");
+        Assert.Equal(1, exit);
+        Assert.Contains(expected, stderr);
+        var translated = Cli.Run(["translate", path, .. Enumerable.Range(0, tables).Select(i => $"{(ulong)i << 39:x}")]);
+        Assert.Contains(tables == 1 ? "1 address leads to a page table outside" : "2 addresses lead to page tables outside", translated.Stderr);
+    }
+
     [Fact]
     public void CyclicPageTablesStopWithAMessageInsteadOfHanging()
     {

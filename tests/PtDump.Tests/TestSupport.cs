@@ -108,7 +108,7 @@ internal sealed class SyntheticMemory(int size)
 
     public void Set32(ulong physicalAddress, uint value) => BitConverter.TryWriteBytes(Bytes.AsSpan((int)physicalAddress, 4), value);
 
-    public byte[] ElfCore(ulong cr0, ulong cr3, ulong cr4, bool longMode, bool elf64 = true, bool withQemuNote = true)
+    public byte[] ElfCore(ulong cr0, ulong cr3, ulong cr4, bool longMode, bool elf64 = true, bool withQemuNote = true, ulong physicalBase = 0)
     {
         var note = new List<byte>();
         if (withQemuNote)
@@ -158,7 +158,7 @@ internal sealed class SyntheticMemory(int size)
             ProgramHeader(file, at, elf64, type: 4, offset: (ulong)noteOffset, physical: 0, size: (ulong)note.Count);
             at += entrySize;
         }
-        ProgramHeader(file, at, elf64, type: 1, offset: (ulong)loadOffset, physical: 0, size: (ulong)Bytes.Length);
+        ProgramHeader(file, at, elf64, type: 1, offset: (ulong)loadOffset, physical: physicalBase, size: (ulong)Bytes.Length);
         note.CopyTo(file, noteOffset);
         Bytes.CopyTo(file, loadOffset);
         return file;
