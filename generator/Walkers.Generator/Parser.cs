@@ -21,12 +21,12 @@ internal static class Parser
     private const int MaxEntries = 1 << 16;
 
     /// <summary>
-    /// The members the emitter adds to the user's type (entry points and the nested <c>Layout</c> struct): a type
-    /// with one of these names would not compile (CS0542), so it gets WALK0001 instead. A test keeps this in sync with the emitter.
+    /// The members the emitter adds to the user's type (entry points and the nested <c>Layout</c> structs): a type
+    /// with one of these names would not compile (CS0542), so it gets WALK0001 instead. Taken from the stub's member
+    /// lists (StubEmitter), which a test keeps in sync with the emitter.
     /// </summary>
-    internal static readonly ImmutableHashSet<string> GeneratedMemberNames = ImmutableHashSet.Create(
-        "Layout", "UpperLayout", "LevelTable", "RootFromRegister", "RootsFromRegisters", "Walk", "WalkTree", "GetEntry", "TryTranslate",
-        "Map", "Unmap", "Protect", "Mappings", "TranslateMany");
+    internal static readonly ImmutableHashSet<string> GeneratedMemberNames =
+        StubEmitter.EntryPoints.Select(m => m.Name).Concat(StubEmitter.LayoutTypes.Select(t => t.Name)).ToImmutableHashSet();
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -45,11 +45,16 @@ internal static class Parser
         var attributeLocation = pageTableSyntax is null ? typeLocation : LocationInfo.From(pageTableSyntax.GetLocation());
 
         var containing = CheckType(type, declaration, typeLocation, diagnostics);
+        string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } containingNamespace ? containingNamespace.ToDisplayString() : null;
+        // A layout that cannot be generated still gets the walker's members (throwing), when its type can take them.
+        StubSpec? Stub(int entryBits, bool upperHalf) => containing is null ? null
+            : new StubSpec(ns, containing.ToEquatableArray(), Declaration(declaration, type), entryBits == 32 ? 32 : 64, upperHalf, attributeLocation);
+        ParseResult Failed(int entryBits = 64, bool upperHalf = false) => new(null, diagnostics.ToEquatableArray(), Stub(entryBits, upperHalf));
 
         var values = new AttributeValues(pageTable, pageTableSyntax, attributeLocation);
         var levels = ReadLevels(type, cancellationToken);
         if (pageTable is null || values.HasCompilerError || levels.Any(l => l.HasCompilerError))
-            return new ParseResult(null, diagnostics.ToEquatableArray());
+            return Failed();
 
         int vaBits = values.Int("VirtualAddressBits", 0);
         bool signExtend = values.Bool("SignExtend");
@@ -69,9 +74,9 @@ internal static class Parser
         var rootHigh = new AddressField(values.ULong("RootHighMask"), values.Int("RootHighShift", 0));
         var inherits = ReadInherits(type, cancellationToken);
         if (values.HasCompilerError || inherits.Any(i => i.HasCompilerError))
-            return new ParseResult(null, diagnostics.ToEquatableArray());
+            return Failed(entryBits, upperHalf);
 
-        bool levelsUsable = CheckLevels(levels, attributeLocation, diagnostics);
+        bool levelsUsable = CheckLevels(levels, vaBits, attributeLocation, diagnostics);
         if (levelsUsable)
             CheckChain(levels, vaBits, values, diagnostics);
 
@@ -93,10 +98,10 @@ internal static class Parser
         CheckShape(values, vaBits, signExtend, upperHalf, topByteIgnore, diagnostics);
 
         if (diagnostics.Count > 0 || containing is null)
-            return new ParseResult(null, diagnostics.ToEquatableArray());
+            return Failed(entryBits, upperHalf);
 
         var layout = new LayoutSpec(
-            type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+            ns,
             containing.ToEquatableArray(),
             Declaration(declaration, type),
             vaBits,
@@ -110,26 +115,71 @@ internal static class Parser
             attributeLocation);
         CheckEncodings(layout, levels, diagnostics);
         if (diagnostics.Count > 0)
-            return new ParseResult(null, diagnostics.ToEquatableArray());
+            return Failed(entryBits, upperHalf);
         return new ParseResult(layout, EquatableArray<DiagnosticInfo>.Empty);
     }
 
-    /// <summary>Adds WALK0008 when the project does not allow unsafe code (generated walkers use pointers).</summary>
-    public static ParseResult RequireUnsafe(ParseResult result, bool allowUnsafe)
+    /// <summary>
+    /// What the project must have for generated walkers to compile: unsafe code (WALK0008), C# 13 and a runtime with
+    /// static abstract members and ref struct type arguments (WALK0014). Without them the type gets a stub the
+    /// project can compile, and only the WALK diagnostic shows. Checked for every type that gets a walker or a stub.
+    /// </summary>
+    public static ParseResult CheckCompilation(ParseResult result, CompilationFacts facts)
     {
-        if (allowUnsafe || result.Layout is null)
+        var stub = result.Stub ?? (result.Layout is { } layout ? StubSpec.From(layout) : null);
+        bool languageSupported = (int)facts.LanguageVersion >= (int)DiagnosticDescriptors.MinimumLanguageVersion;
+        if (stub is null)
             return result;
-        var diagnostic = new DiagnosticInfo(DiagnosticDescriptors.UnsafeNotEnabled.Id, result.Layout.AttributeLocation,
-            new[] { result.Layout.Type.Name }.ToEquatableArray());
-        return new ParseResult(null, result.Diagnostics.Items.Add(diagnostic).ToEquatableArray());
+        if (facts.AllowUnsafe && languageSupported && facts.RuntimeSupportsWalkers)
+            return result;
+
+        var diagnostics = result.Diagnostics.Items.ToBuilder();
+        var name = new[] { stub.Type.Name };
+        if (!facts.AllowUnsafe)
+            diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.UnsafeNotEnabled.Id, stub.AttributeLocation, name.ToEquatableArray()));
+        if (!languageSupported)
+            diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.LanguageVersionTooLow.Id, stub.AttributeLocation,
+                new[] { stub.Type.Name, "C# 13 or later",
+                    $"the project uses C# {VersionText(facts.LanguageVersion)}: set <LangVersion>13</LangVersion> or later in the project (or remove <LangVersion> to use the SDK's default)" }.ToEquatableArray()));
+        else if (!facts.RuntimeSupportsWalkers)
+            diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.LanguageVersionTooLow.Id, stub.AttributeLocation,
+                new[] { stub.Type.Name, "a runtime with static abstract interface members and ref struct type arguments",
+                    "the target framework has no RuntimeFeature.ByRefLikeGenerics: target .NET 9 or later (the Walkers runtime is built for net10.0)" }.ToEquatableArray()));
+        return new ParseResult(null, diagnostics.ToImmutable().ToEquatableArray(),
+            stub with
+            {
+                AllowUnsafe = facts.AllowUnsafe,
+                ImplementsInterfaces = languageSupported && facts.RuntimeSupportsWalkers,
+                NullableAnnotations = (int)facts.LanguageVersion >= (int)LanguageVersion.CSharp8,
+            });
+    }
+
+    /// <summary>Whether the target runtime can run generated walkers (the compiler's own test for <c>allows ref struct</c>).</summary>
+    public static bool RuntimeSupportsWalkers(Compilation compilation)
+    {
+        var corLibrary = compilation.GetSpecialType(SpecialType.System_Object).ContainingAssembly;
+        if (corLibrary is null)
+            return true; // no core library at all: the compiler's own errors say enough
+        var features = corLibrary.GetTypeByMetadataName("System.Runtime.CompilerServices.RuntimeFeature");
+        return features is not null
+            && !features.GetMembers("ByRefLikeGenerics").IsEmpty
+            && !features.GetMembers("VirtualStaticsInInterfaces").IsEmpty;
+    }
+
+    /// <summary>"12.0", "7.3": LanguageVersion's numbering (1200, 703, 7), without its facts (newer compilers have versions Roslyn 4.14 does not name).</summary>
+    internal static string VersionText(LanguageVersion version)
+    {
+        int value = (int)version;
+        return value >= 100 ? $"{value / 100}.{value % 100}" : $"{value}.0";
     }
 
     /// <summary>The containing type declarations, outermost first; null when the type cannot be extended.</summary>
     private static List<TypeDeclarationSpec>? CheckType(INamedTypeSymbol type, TypeDeclarationSyntax declaration, LocationInfo location, List<DiagnosticInfo> diagnostics)
     {
         string? problem = null;
+        bool partialFixes = false;
         if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-            problem = "it is not partial";
+            (problem, partialFixes) = ("it is not partial", true);
         else if (type.Arity > 0) // not IsGenericType: that is also true inside a generic containing type
             problem = "it is generic";
         else if (declaration is InterfaceDeclarationSyntax)
@@ -144,7 +194,7 @@ internal static class Parser
             if (outerSymbol is null)
                 break;
             if (problem is null && !outer.Modifiers.Any(SyntaxKind.PartialKeyword))
-                problem = $"its containing type '{outerSymbol.Name}' is not partial";
+                (problem, partialFixes) = ($"its containing type '{outerSymbol.Name}' is not partial", true);
             else if (problem is null && outerSymbol.Arity > 0)
                 problem = $"its containing type '{outerSymbol.Name}' is generic";
             containing.Insert(0, Declaration(outer, outerSymbol));
@@ -153,7 +203,8 @@ internal static class Parser
 
         if (problem is null)
             return containing;
-        diagnostics.Add(Error(DiagnosticDescriptors.TypeNotPartial, location, type.Name, problem));
+        var diagnostic = Error(DiagnosticDescriptors.TypeNotPartial, location, type.Name, problem);
+        diagnostics.Add(partialFixes ? diagnostic.WithProperty(DiagnosticDescriptors.Properties.MakePartial, "true") : diagnostic);
         return null;
     }
 
@@ -210,42 +261,95 @@ internal static class Parser
         return rules;
     }
 
-    private static bool CheckLevels(List<LevelValues> levels, LocationInfo attributeLocation, List<DiagnosticInfo> diagnostics)
+    private static bool CheckLevels(List<LevelValues> levels, int vaBits, LocationInfo attributeLocation, List<DiagnosticInfo> diagnostics)
     {
         int before = diagnostics.Count;
         foreach (var level in levels)
         {
             if (level.Entries < 2 || level.Entries > MaxEntries || (level.Entries & (level.Entries - 1)) != 0)
-                diagnostics.Add(Error(DiagnosticDescriptors.EntriesNotPowerOfTwo, level.Values.Location("Entries"), level.Level.ToString(), level.Entries.ToString()));
+                diagnostics.Add(Error(DiagnosticDescriptors.EntriesNotPowerOfTwo, level.Values.Location("Entries"), level.Level.ToString(), level.Entries.ToString())
+                    .WithProperty(DiagnosticDescriptors.Properties.Entries, SuggestEntries(level, levels, vaBits).ToString(System.Globalization.CultureInfo.InvariantCulture)));
             if (level.Shift is < 1 or > 62)
                 diagnostics.Add(Error(DiagnosticDescriptors.BadValue, level.Values.Location("Shift"), $"Level {level.Level} has shift {level.Shift}; a shift is between 1 and 62"));
         }
 
-        if (levels.Count is < MinLevels or > MaxLevels)
-        {
-            var location = levels.Count > MaxLevels ? levels[MaxLevels].Values.PositionalLocation(0) : attributeLocation;
-            diagnostics.Add(Error(DiagnosticDescriptors.LevelCount, location, levels.Count.ToString()));
-        }
-
+        // Levels may be written in any order (usually the root first): every check below is by number, never by position.
         var seen = new HashSet<int>();
+        bool duplicates = false;
         foreach (var level in levels)
         {
-            if (!seen.Add(level.Level))
+            if (level.Level < 1)
+                diagnostics.Add(Error(DiagnosticDescriptors.LevelNumbering, level.Values.PositionalLocation(0),
+                    $"Level {level.Level} is not a level number: levels are numbered 1 (the pages) to N (the root table)"));
+            else if (!seen.Add(level.Level))
+            {
+                duplicates = true;
                 diagnostics.Add(Error(DiagnosticDescriptors.LevelNumbering, level.Values.PositionalLocation(0), $"Level {level.Level} is described twice"));
+            }
         }
-        var sorted = levels.GroupBy(l => l.Level).Select(g => g.First()).OrderBy(l => l.Level).ToList();
-        for (int i = 0; i < sorted.Count; i++)
+
+        var numbers = seen.OrderBy(n => n).ToList();
+        if (numbers.Count > 0)
         {
-            if (sorted[i].Level == i + 1)
-                continue;
-            string message = i == 0
-                ? $"The lowest level is {sorted[i].Level}; levels are numbered from 1 (the pages) up to N (the root table)"
-                : $"Level {sorted[i].Level} follows level {sorted[i - 1].Level}; levels must be numbered 1..N without gaps";
-            diagnostics.Add(Error(DiagnosticDescriptors.LevelNumbering, sorted[i].Values.PositionalLocation(0), message));
-            break;
+            var missing = Enumerable.Range(1, numbers[numbers.Count - 1]).Where(n => !seen.Contains(n)).ToList();
+            if (missing.Count > 0)
+            {
+                // At the level just above the first gap: renumbering it (or adding the missing one below it) fixes it.
+                var above = levels.First(l => l.Level == numbers.First(n => n > missing[0]));
+                string what = missing.Count == 1 ? $"Level {missing[0]} is missing" : $"Levels {ListText(missing)} are missing";
+                diagnostics.Add(Error(DiagnosticDescriptors.LevelNumbering, above.Values.PositionalLocation(0),
+                    $"{what}: the layout describes {(numbers.Count == 1 ? "level" : "levels")} {ListText(numbers)}, and levels are numbered 1 (the pages) to N (the root table) without gaps"));
+            }
+        }
+
+        if (levels.Count < MinLevels)
+            diagnostics.Add(Error(DiagnosticDescriptors.LevelCount, attributeLocation, levels.Count == 0
+                ? "The layout has no levels: describe each of its 2 to 5 levels with [PageLevel(n, Shift = ..., Entries = ...)]"
+                : "The layout has 1 level; Walkers supports 2 to 5 (a root table and the tables below it)"));
+        else if (levels.Count > MaxLevels)
+        {
+            // At the first level beyond 5, wherever it is written. With no number above 5 the count comes from a
+            // duplicate, which WALK0002 already names.
+            var extra = levels.Where(l => l.Level > MaxLevels).OrderBy(l => l.Level).Select(l => l.Level).Distinct().ToList();
+            if (extra.Count > 0 || !duplicates)
+            {
+                var at = extra.Count > 0 ? levels.First(l => l.Level == extra[0]) : levels[levels.Count - 1];
+                string remove = extra.Count == 0 ? "remove a level"
+                    : extra.Count == 1 ? $"level {extra[0]} is one too many"
+                    : $"levels {ListText(extra)} are too many";
+                diagnostics.Add(Error(DiagnosticDescriptors.LevelCount, at.Values.PositionalLocation(0),
+                    $"The layout has {levels.Count} levels; Walkers supports 2 to 5: {remove}"));
+            }
         }
         return diagnostics.Count == before;
     }
+
+    /// <summary>
+    /// The Entries that WALK0004's fix writes: the count the chain needs (2^(next shift - this shift), or up to
+    /// VirtualAddressBits at the top) when that is a valid count, else the nearest power of two in range.
+    /// </summary>
+    private static int SuggestEntries(LevelValues level, List<LevelValues> levels, int vaBits)
+    {
+        var above = levels.Where(l => l.Level == level.Level + 1).ToList();
+        bool isTop = above.Count == 0 && levels.All(l => l.Level <= level.Level) && levels.Count(l => l.Level == level.Level) == 1;
+        int? end = above.Count == 1 ? above[0].Shift : isTop && vaBits > 0 ? vaBits : null;
+        if (end is int top && level.Shift is >= 1 and <= 62 && top - level.Shift is >= 1 and <= 16)
+            return 1 << (top - level.Shift);
+        long value = System.Math.Abs((long)level.Entries);
+        if (value <= 2)
+            return 2;
+        if (value >= MaxEntries)
+            return MaxEntries;
+        long lower = 1;
+        while (lower * 2 <= value)
+            lower *= 2;
+        return (int)(value - lower < lower * 2 - value ? lower : lower * 2);
+    }
+
+    /// <summary>"3", "3 and 5", "2, 3 and 4".</summary>
+    private static string ListText(IReadOnlyList<int> values) =>
+        values.Count == 1 ? values[0].ToString(System.Globalization.CultureInfo.InvariantCulture)
+        : string.Join(", ", values.Take(values.Count - 1)) + " and " + values[values.Count - 1];
 
     private static void CheckChain(List<LevelValues> levels, int vaBits, AttributeValues pageTable, List<DiagnosticInfo> diagnostics)
     {
@@ -257,7 +361,8 @@ internal static class Parser
             if (sorted[i].Shift != expected)
             {
                 diagnostics.Add(Error(DiagnosticDescriptors.ShiftsDoNotChain, sorted[i].Values.Location("Shift"),
-                    sorted[i].Level.ToString(), sorted[i].Shift.ToString(), below.Level.ToString(), below.Shift.ToString(), below.Entries.ToString(), expected.ToString()));
+                    sorted[i].Level.ToString(), sorted[i].Shift.ToString(), below.Level.ToString(), below.Shift.ToString(), below.Entries.ToString(), expected.ToString())
+                    .WithProperty(DiagnosticDescriptors.Properties.ExpectedShift, expected.ToString(System.Globalization.CultureInfo.InvariantCulture)));
                 return;
             }
         }
@@ -290,27 +395,38 @@ internal static class Parser
             Report("AddressMask", "AddressMask is empty: entries would hold no address");
         else if (Fits("AddressMask", address.Mask))
         {
-            // One error per mistake, at the argument that is wrong: an address field is one run of bits, so a run
-            // is taken as right and the flag mask that reaches into it is blamed; otherwise the address mask is.
-            bool addressIsRun = IsRun(address.Mask);
-            var overlaps = new List<string>();
+            // One error per mistake, at the argument that is wrong: an address field is one run of bits that starts
+            // no lower than a level-1 page (its Shift), so such a run is taken as right and the flag mask that
+            // reaches into it is blamed; otherwise (a mask with holes, or one that reaches into the page offset,
+            // where flags live) the address mask is, once, naming every mask it overlaps.
+            int pageShift = levels.Where(l => l.Level == 1).Select(l => l.Shift).FirstOrDefault();
+            ulong pageOffset = pageShift is >= 1 and <= 62 ? (1UL << pageShift) - 1 : 0;
+            var overlaps = new List<(string Name, ulong Mask)>();
             foreach (var (name, mask) in new[] { ("PresentMask", present), ("TableMask", table) })
             {
-                if ((address.Mask & mask) == 0)
-                    continue;
-                if (addressIsRun)
-                    Report(name, $"{name} {HexText(mask)} takes {BitsText(address.Mask & mask)} of AddressMask {HexText(address.Mask)}: address bits cannot also be flags");
-                else
-                    overlaps.Add($"{name} {HexText(mask)} ({BitsText(address.Mask & mask)})");
+                if ((address.Mask & mask) != 0)
+                    overlaps.Add((name, mask));
             }
-            if (overlaps.Count > 0)
-                Report("AddressMask", $"AddressMask {HexText(address.Mask)} overlaps {string.Join(" and ", overlaps)}: address bits cannot also be flags");
+            bool addressIsWrong = !IsRun(address.Mask) || overlaps.Any(o => (address.Decode(address.Mask & o.Mask) & pageOffset) != 0);
+            if (overlaps.Count > 0 && addressIsWrong)
+            {
+                string reach = IsRun(address.Mask) ? $", and reaches below bit {pageShift}, where a level-1 page's address starts" : "";
+                Report("AddressMask", $"AddressMask {HexText(address.Mask)} overlaps {string.Join(" and ", overlaps.Select(o => $"{o.Name} {HexText(o.Mask)} ({BitsText(address.Mask & o.Mask)})"))}{reach}: address bits cannot also be flags");
+            }
+            else
+            {
+                foreach (var (name, mask) in overlaps)
+                    Report(name, $"{name} {HexText(mask)} takes {BitsText(address.Mask & mask)} of AddressMask {HexText(address.Mask)}: address bits cannot also be flags");
+            }
         }
         if (highAddress.Mask != 0 && Fits("HighAddressMask", highAddress.Mask))
         {
-            ulong others = present | table | address.Mask;
-            if ((highAddress.Mask & others) != 0)
-                Report("HighAddressMask", $"HighAddressMask {HexText(highAddress.Mask)} shares {BitsText(highAddress.Mask & others)} with PresentMask, TableMask or AddressMask: it must be bits of its own");
+            var shared = new[] { ("PresentMask", present), ("TableMask", table), ("AddressMask", address.Mask) }
+                .Where(o => (highAddress.Mask & o.Item2) != 0)
+                .Select(o => $"{o.Item1} {HexText(o.Item2)} ({BitsText(highAddress.Mask & o.Item2)})")
+                .ToList();
+            if (shared.Count > 0)
+                Report("HighAddressMask", $"HighAddressMask {HexText(highAddress.Mask)} overlaps {string.Join(" and ", shared)}: a second address field must be bits of its own");
             else if ((address.Decode(ulong.MaxValue) & highAddress.Decode(ulong.MaxValue)) != 0)
                 Report("HighAddressMask", $"HighAddressMask {HexText(highAddress.Mask)} << {highAddress.Shift} gives physical {BitsText(address.Decode(ulong.MaxValue) & highAddress.Decode(ulong.MaxValue))}, which AddressMask already gives");
         }

@@ -111,7 +111,7 @@ public class DiagnosticTests
     [Fact]
     public void WALK0002_gap_in_level_numbers_points_at_level_after_gap() =>
         AssertDiagnostic(Replace(Layouts.X86Pae, "[PageLevel(3,", "[PageLevel([|4|],"),
-            "WALK0002", "Level 4 follows level 2; levels must be numbered 1..N without gaps");
+            "WALK0002", "Level 3 is missing: the layout describes levels 1, 2 and 4, and levels are numbered 1 (the pages) to N (the root table) without gaps");
 
     [Fact]
     public void WALK0002_duplicate_level_points_at_second_description() =>
@@ -121,7 +121,7 @@ public class DiagnosticTests
     [Fact]
     public void WALK0002_levels_not_starting_at_1_point_at_lowest_level() =>
         AssertDiagnostic(Replace(Replace(Layouts.X86Legacy, "[PageLevel(2,", "[PageLevel(3,"), "[PageLevel(1,", "[PageLevel([|2|],"),
-            "WALK0002", "The lowest level is 2; levels are numbered from 1 (the pages) up to N (the root table)");
+            "WALK0002", "Level 1 is missing: the layout describes levels 2 and 3, and levels are numbered 1 (the pages) to N (the root table) without gaps");
 
     // WALK0003: 2 to 5 levels.
 
@@ -132,7 +132,7 @@ public class DiagnosticTests
             [[|PageTable(VirtualAddressBits = 22, EntryBits = 32, PresentMask = 0x1, AddressMask = 0xFFFF_F000, TableMask = 0x80)|]]
             [PageLevel(1, Shift = 12, Entries = 1024)]
             public static partial class Flat;
-            """, "WALK0003", "The layout has 1 level(s); Walkers supports 2 to 5");
+            """, "WALK0003", "The layout has 1 level; Walkers supports 2 to 5 (a root table and the tables below it)");
 
     [Fact]
     public void WALK0003_no_levels_points_at_PageTable_attribute() =>
@@ -140,12 +140,12 @@ public class DiagnosticTests
             using Walkers;
             [[|PageTable(VirtualAddressBits = 22, PresentMask = 0x1, AddressMask = 0xF000)|]]
             public static partial class Empty;
-            """, "WALK0003", "The layout has 0 level(s); Walkers supports 2 to 5");
+            """, "WALK0003", "The layout has no levels: describe each of its 2 to 5 levels with [PageLevel(n, Shift = ..., Entries = ...)]");
 
     [Fact]
     public void WALK0003_six_levels_points_at_sixth_level_attribute() =>
         AssertDiagnostic(Replace(Layouts.X86_64La57, "public static partial class", "[PageLevel([|6|], Shift = 57, Entries = 64, Prot = 0x67)]\npublic static partial class"),
-            "WALK0003", "The layout has 6 level(s); Walkers supports 2 to 5");
+            "WALK0003", "The layout has 6 levels; Walkers supports 2 to 5: level 6 is one too many");
 
     // WALK0004: entries a power of two, 2..65536.
 
@@ -254,8 +254,147 @@ public class DiagnosticTests
         var source = Replace(Replace(Layouts.X86_64, "PresentMask = 0x1", "PresentMask = 0"), "Entries = 512, Prot = 0x23", "Entries = 500, Prot = 0x23");
         var run = GeneratorHarness.Run(source);
         Assert.Equal(["WALK0004", "WALK0007"], run.Diagnostics.Select(d => d.Id).Order());
-        Assert.Empty(run.Sources);
+        Assert.Empty(run.Walkers);
     }
+
+    // Levels are written in any order, usually the root first: the checks go by number, not by position.
+
+    [Fact]
+    public void WALK0002_missing_level_in_a_layout_written_top_down_names_the_missing_level() =>
+        AssertDiagnostic(Replace(Layouts.X86_64, "[PageLevel(2, Shift = 21, Entries = 512, Prot = 0x67, Leaf = true)]\n", "").Replace("[PageLevel(3,", "[PageLevel([|3|],"),
+            "WALK0002", "Level 2 is missing: the layout describes levels 1, 3 and 4, and levels are numbered 1 (the pages) to N (the root table) without gaps");
+
+    [Fact]
+    public void WALK0002_several_missing_levels_are_one_diagnostic() =>
+        AssertDiagnostic(Replace(Replace(Layouts.X86_64, "[PageLevel(3,", "[PageLevel([|5|],"), "[PageLevel(4,", "[PageLevel(6,"),
+            "WALK0002", "Levels 3 and 4 are missing: the layout describes levels 1, 2, 5 and 6, and levels are numbered 1 (the pages) to N (the root table) without gaps");
+
+    [Fact]
+    public void WALK0002_level_0_is_not_a_level_number() =>
+        AssertDiagnostic(Replace(Replace(Replace(Layouts.X86Legacy, "[PageLevel(2,", "[PageLevel(1,"), "[PageLevel(1, Shift = 12", "[PageLevel([|0|], Shift = 12"), "Shift = 22", "Shift = 22"),
+            "WALK0002", "Level 0 is not a level number: levels are numbered 1 (the pages) to N (the root table)");
+
+    [Fact]
+    public void WALK0003_six_levels_written_top_down_points_at_the_sixth_level_not_at_level_1() =>
+        AssertDiagnostic(Replace(Layouts.X86_64La57, "[PageLevel(5,", "[PageLevel([|6|], Shift = 57, Entries = 64, Prot = 0x67)]\n[PageLevel(5,"),
+            "WALK0003", "The layout has 6 levels; Walkers supports 2 to 5: level 6 is one too many");
+
+    [Fact]
+    public void WALK0003_six_levels_numbered_1_to_5_with_a_duplicate_is_only_the_duplicate() =>
+        AssertDiagnostic(Replace(Layouts.X86_64La57, "public static partial class", "[PageLevel([|3|], Shift = 30, Entries = 512)]\npublic static partial class"),
+            "WALK0002", "Level 3 is described twice");
+
+    // WALK0007: one error per overlapping mask, at the argument that is wrong, naming the bits.
+
+    [Fact]
+    public void WALK0007_PresentMask_inside_a_contiguous_AddressMask_is_blamed_once_at_PresentMask() =>
+        AssertDiagnostic(Replace(Layouts.X86_64, "PresentMask = 0x1", "PresentMask = [|0x1001|]"),
+            "WALK0007", "PresentMask 0x1001 takes bit 12 of AddressMask 0x000F_FFFF_FFFF_F000: address bits cannot also be flags");
+
+    [Fact]
+    public void WALK0007_AddressMask_reaching_into_the_page_offset_is_one_error_at_AddressMask_naming_every_overlap() =>
+        AssertDiagnostic(Replace(Layouts.X86_64, "AddressMask = 0x000F_FFFF_FFFF_F000", "AddressMask = [|0x000F_FFFF_FFFF_FFFF|]"),
+            "WALK0007", "AddressMask 0x000F_FFFF_FFFF_FFFF overlaps PresentMask 0x1 (bit 0) and TableMask 0x80 (bit 7), and reaches below bit 12, where a level-1 page's address starts: address bits cannot also be flags");
+
+    [Fact]
+    public void WALK0007_HighAddressMask_overlap_names_the_mask_it_overlaps() =>
+        AssertDiagnostic(Replace(Layouts.X86_64, "TableValue = 0)]", "TableValue = 0, HighAddressMask = [|0x3000|], HighAddressShift = 36)]"),
+            "WALK0007", "HighAddressMask 0x3000 overlaps AddressMask 0x000F_FFFF_FFFF_F000 (bits 12-13): a second address field must be bits of its own");
+
+    // WALK0010 .. WALK0012.
+
+    [Fact]
+    public void WALK0010_UpperHalf_with_SignExtend_points_at_UpperHalf() =>
+        AssertDiagnostic(Replace(Layouts.X86_64, "SignExtend = true,", "SignExtend = true, UpperHalf = [|true|],"),
+            "WALK0010", "UpperHalf and SignExtend cannot both be set: a sign-extended table holds both halves under one root (x86-64, RISC-V), UpperHalf gives the upper half a root of its own (AArch64 TTBR1)");
+
+    [Fact]
+    public void WALK0011_table_prot_that_reads_as_a_page_points_at_Prot() =>
+        AssertDiagnostic(Replace(Layouts.X86_64, "Shift = 21, Entries = 512, Prot = 0x67", "Shift = 21, Entries = 512, Prot = [|0xE7|]"),
+            "WALK0011", "level 2's Prot 0xE7 does not link a table: a new table linked with it would read as a page");
+
+    [Fact]
+    public void WALK0012_inherit_rule_on_an_address_bit_points_at_the_bit() =>
+        AssertDiagnostic(Replace(Layouts.X86_64, "public static partial class", "[Inherit([|12|], InheritOp.And)]\npublic static partial class"),
+            "WALK0012", "bit 12 of a leaf is an address bit, not a permission");
+
+    // Properties the code fixes read.
+
+    [Theory]
+    [InlineData("Shift = 12, Entries = 500", "512")]
+    [InlineData("Shift = 12, Entries = 100000", "512")]
+    public void WALK0004_carries_the_entries_the_chain_needs(string entries, string expected)
+    {
+        var run = GeneratorHarness.Run(Replace(Layouts.X86_64, "Shift = 12, Entries = 512", entries));
+        Assert.Equal(expected, Assert.Single(run.Diagnostics).Properties["Entries"]);
+    }
+
+    [Fact]
+    public void WALK0005_carries_the_expected_shift()
+    {
+        var run = GeneratorHarness.Run(Replace(Layouts.X86_64, "Shift = 21", "Shift = 20"));
+        Assert.Equal("21", Assert.Single(run.Diagnostics).Properties["ExpectedShift"]);
+    }
+
+    [Fact]
+    public void WALK0001_carries_MakePartial_only_when_partial_fixes_it()
+    {
+        Assert.Equal("true", Assert.Single(GeneratorHarness.Run(Replace(Layouts.X86_64, "public static partial class X86_64;", "public static class X86_64;")).Diagnostics).Properties["MakePartial"]);
+        Assert.False(Assert.Single(GeneratorHarness.Run($$"""
+            using Walkers;
+            {{LegacyAttributes}}
+            public partial class Paging<T>;
+            """).Diagnostics).Properties.ContainsKey("MakePartial"));
+    }
+
+    // WALK0013: [PageLevel] without [PageTable], from the analyzer (generation does not need it).
+
+    [Fact]
+    public void WALK0013_PageLevel_without_PageTable_warns_at_the_first_PageLevel() =>
+        AssertAnalyzerDiagnostic("""
+            using Walkers;
+            [[|PageLevel(2, Shift = 22, Entries = 1024, Leaf = true)|]]
+            [PageLevel(1, Shift = 12, Entries = 1024)]
+            public static partial class Forgotten;
+            """, "WALK0013", "'Forgotten' has [PageLevel] but no [PageTable], so no walker is generated for it: add [PageTable(...)] describing the entry format, or remove the [PageLevel] attributes");
+
+    [Fact]
+    public void WALK0013_Inherit_without_PageTable_warns_too() =>
+        AssertAnalyzerDiagnostic("""
+            using Walkers;
+            [[|Inherit(1, InheritOp.And)|]]
+            public partial struct Forgotten;
+            """, "WALK0013", "'Forgotten' has [Inherit] but no [PageTable], so no walker is generated for it: add [PageTable(...)] describing the entry format, or remove the [Inherit] attributes");
+
+    [Fact]
+    public void WALK0013_is_not_reported_when_PageTable_is_on_another_partial_declaration()
+    {
+        var compilation = GeneratorHarness.Compilation("""
+            using Walkers;
+            [PageTable(VirtualAddressBits = 32, EntryBits = 32, PresentMask = 0x1, AddressMask = 0xFFFF_F000, TableMask = 0x80)]
+            public static partial class Split;
+            [PageLevel(2, Shift = 22, Entries = 1024, Leaf = true)]
+            [PageLevel(1, Shift = 12, Entries = 1024)]
+            public static partial class Split;
+            """);
+        Assert.Empty(AnalyzerDiagnostics(compilation));
+        Assert.Empty(GeneratorHarness.Run(compilation).Diagnostics);
+    }
+
+    private static void AssertAnalyzerDiagnostic(string markup, string id, string message)
+    {
+        var (source, span) = Parse(markup);
+        var compilation = GeneratorHarness.Compilation(source);
+        var diagnostic = Assert.Single(AnalyzerDiagnostics(compilation));
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
+        Assert.Equal(message, diagnostic.GetMessage(CultureInfo.InvariantCulture));
+        Assert.Equal(span, diagnostic.Location.SourceSpan);
+        Assert.Empty(GeneratorHarness.Run(compilation).Sources);
+    }
+
+    private static System.Collections.Immutable.ImmutableArray<Diagnostic> AnalyzerDiagnostics(Compilation compilation) =>
+        Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzerExtensions.WithAnalyzers(compilation, [new LayoutAttributeAnalyzer()]).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
 
     private static void AssertDiagnostic(string markup, string id, string message, bool allowUnsafe = true)
     {
@@ -269,7 +408,7 @@ public class DiagnosticTests
         Assert.Equal("Layout.cs", diagnostic.Location.GetLineSpan().Path);
         Assert.True(span == diagnostic.Location.SourceSpan,
             $"Expected the diagnostic at '{source.Substring(span.Start, span.Length)}' {span}, but it points at '{SafeSubstring(source, diagnostic.Location.SourceSpan)}' {diagnostic.Location.SourceSpan}");
-        Assert.Empty(run.Sources);
+        Assert.Empty(run.Walkers);
     }
 
     private static string SafeSubstring(string text, Microsoft.CodeAnalysis.Text.TextSpan span) =>

@@ -104,7 +104,8 @@ public class IncrementalCachingTests
         Assert.Equal([IncrementalStepRunReason.Modified], Reasons(second, TrackingNames.Parse));
         Assert.Equal([IncrementalStepRunReason.Removed], Reasons(second, TrackingNames.Layout));
         Assert.Equal([IncrementalStepRunReason.New], Reasons(second, TrackingNames.Diagnostics));
-        Assert.Empty(second.GeneratedSources);
+        Assert.Equal([IncrementalStepRunReason.New], Reasons(second, TrackingNames.Stub));
+        Assert.True(GeneratorRun.IsStub(Assert.Single(second.GeneratedSources)), "The walker was not replaced by a stub.");
         Assert.Equal(["WALK0005"], second.Diagnostics.Select(d => d.Id));
     }
 
@@ -122,7 +123,7 @@ public class IncrementalCachingTests
         Assert.Equal([IncrementalStepRunReason.Modified], Reasons(second, TrackingNames.AllowUnsafe));
         Assert.Equal([IncrementalStepRunReason.Modified], Reasons(second, TrackingNames.Check));
         Assert.Equal(["WALK0008"], second.Diagnostics.Select(d => d.Id));
-        Assert.Empty(second.GeneratedSources);
+        Assert.True(GeneratorRun.IsStub(Assert.Single(second.GeneratedSources)), "The walker was not replaced by a stub.");
     }
 
     [Fact]
@@ -172,7 +173,8 @@ public class IncrementalCachingTests
 
     private static void AssertOurStepsReused(GeneratorRunResult run)
     {
-        foreach (var name in new[] { TrackingNames.Parse, TrackingNames.AllowUnsafe, TrackingNames.Check, TrackingNames.Layout, TrackingNames.Diagnostics })
+        foreach (var name in new[] { TrackingNames.Parse, TrackingNames.AllowUnsafe, TrackingNames.LanguageVersion, TrackingNames.TargetRuntime, TrackingNames.Check,
+                     TrackingNames.Layout, TrackingNames.Stub, TrackingNames.Diagnostics })
         {
             Assert.True(run.TrackedSteps.ContainsKey(name), $"Step {name} was not tracked in the second run.");
             var reasons = Reasons(run, name);

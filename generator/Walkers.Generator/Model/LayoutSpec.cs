@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 
@@ -108,8 +109,56 @@ internal readonly record struct LocationInfo(string FilePath, TextSpan Span, Lin
     }
 }
 
-/// <summary>A diagnostic to report, by descriptor id, location and message arguments (all equatable).</summary>
-internal readonly record struct DiagnosticInfo(string Id, LocationInfo Location, EquatableArray<string> Arguments);
+/// <summary>
+/// A diagnostic to report, by descriptor id, location and message arguments (all equatable). <see cref="Properties"/>
+/// are "key=value" pairs for the code fixes (DiagnosticDescriptors.Properties names the keys).
+/// </summary>
+internal readonly record struct DiagnosticInfo(string Id, LocationInfo Location, EquatableArray<string> Arguments, EquatableArray<string> Properties = default)
+{
+    public DiagnosticInfo WithProperty(string key, string value) => this with { Properties = Properties.Items.Add(key + "=" + value).ToEquatableArray() };
 
-/// <summary>What the parser makes of one annotated type: a layout to emit, or diagnostics, or both empty.</summary>
-internal sealed record ParseResult(LayoutSpec? Layout, EquatableArray<DiagnosticInfo> Diagnostics);
+    public ImmutableDictionary<string, string?> PropertyMap()
+    {
+        var map = ImmutableDictionary<string, string?>.Empty;
+        foreach (var pair in Properties)
+        {
+            int at = pair.IndexOf('=');
+            if (at > 0)
+                map = map.SetItem(pair.Substring(0, at), pair.Substring(at + 1));
+        }
+        return map;
+    }
+}
+
+/// <summary>
+/// What the parser makes of one annotated type: a layout to emit; or diagnostics, with a <see cref="Stub"/> when the
+/// type can take one (so uses of the type show only the WALK diagnostic, not CS0117); or all empty.
+/// </summary>
+internal sealed record ParseResult(LayoutSpec? Layout, EquatableArray<DiagnosticInfo> Diagnostics, StubSpec? Stub = null);
+
+/// <summary>
+/// A type whose layout has errors (or that this compilation cannot compile walkers for): StubEmitter gives it the
+/// members the walker would have, each throwing, so that only the WALK diagnostic shows at its uses.
+/// </summary>
+/// <param name="EntryBits">32 or 64 (64 when the layout's value is unusable).</param>
+/// <param name="UpperHalf">The layout asked for an upper half: entry points over two roots, and an UpperLayout.</param>
+/// <param name="AllowUnsafe">The project allows unsafe code: the stub may use pointers (GetEntry).</param>
+/// <param name="AttributeLocation">The [PageTable] attribute, where WALK0008 and WALK0014 point.</param>
+/// <param name="ImplementsInterfaces">The language and runtime can compile the layout interface (static abstract members, allows ref struct).</param>
+/// <param name="NullableAnnotations">The project's C# has nullable annotations (C# 8 and later).</param>
+internal sealed record StubSpec(
+    string? Namespace,
+    EquatableArray<TypeDeclarationSpec> ContainingTypes,
+    TypeDeclarationSpec Type,
+    int EntryBits,
+    bool UpperHalf,
+    LocationInfo AttributeLocation,
+    bool AllowUnsafe = true,
+    bool ImplementsInterfaces = true,
+    bool NullableAnnotations = true)
+{
+    public string EntryType => EntryBits == 32 ? "uint" : "ulong";
+
+    public static StubSpec From(LayoutSpec layout) =>
+        new(layout.Namespace, layout.ContainingTypes, layout.Type, layout.EntryBits, layout.Shape == AddressShape.Split, layout.AttributeLocation);
+}

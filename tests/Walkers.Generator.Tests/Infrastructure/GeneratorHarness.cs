@@ -45,6 +45,19 @@ internal static class GeneratorHarness
 
     public static GeneratorRun Run(string source, bool allowUnsafe = true) => Run(Compilation(source, allowUnsafe));
 
+    /// <summary>Runs the generator over <paramref name="source"/> at another C# version, or against other reference assemblies.</summary>
+    public static GeneratorRun Run(string source, LanguageVersion version, ImmutableArray<MetadataReference>? references = null)
+    {
+        var options = new CSharpParseOptions(version);
+        var tree = CSharpSyntaxTree.ParseText(SourceText.From(source, System.Text.Encoding.UTF8), options, "Layout.cs");
+        var compilation = CSharpCompilation.Create("Walkers.Generator.TestInput", [tree], references ?? References,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true,
+                nullableContextOptions: version >= LanguageVersion.CSharp8 ? NullableContextOptions.Enable : NullableContextOptions.Disable));
+        var driver = CSharpGeneratorDriver.Create([new WalkersGenerator().AsSourceGenerator()], parseOptions: options)
+            .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var driverDiagnostics);
+        return new GeneratorRun(driver.GetRunResult(), output, driverDiagnostics);
+    }
+
     public static string Describe(this Diagnostic diagnostic) => diagnostic.ToString();
 }
 
@@ -57,6 +70,14 @@ internal sealed record GeneratorRun(GeneratorDriverRunResult Result, Compilation
     public ImmutableArray<Diagnostic> Diagnostics => [.. Generator.Diagnostics.OrderBy(d => d.Location.SourceSpan.Start)];
 
     public ImmutableArray<GeneratedSourceResult> Sources => Generator.GeneratedSources;
+
+    /// <summary>The generated walkers: <see cref="Sources"/> without the stubs that stand in for layouts with errors.</summary>
+    public ImmutableArray<GeneratedSourceResult> Walkers => [.. Sources.Where(s => !IsStub(s))];
+
+    /// <summary>The stubs (StubEmitter) that stand in for layouts with errors.</summary>
+    public ImmutableArray<GeneratedSourceResult> Stubs => [.. Sources.Where(IsStub)];
+
+    public static bool IsStub(GeneratedSourceResult source) => source.SourceText.ToString().Contains(StubEmitter.Marker, System.StringComparison.Ordinal);
 
     public string Source(string hintName) => Sources.Single(s => s.HintName == hintName).SourceText.ToString();
 
