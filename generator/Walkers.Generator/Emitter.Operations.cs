@@ -32,6 +32,9 @@ internal static partial class Emitter
         new("/// <inheritdoc cref=\"global::Walkers.IPageTableLayout{TEntry}.WalkTree\"/>", "int", "WalkTree", ", TVisitor",
             "ulong from, ulong to, ref TVisitor visitor", "from, to, ref visitor",
             "where TVisitor : global::Walkers.IPageTableTreeVisitor<{e}>, allows ref struct", IsOperation: false),
+        new("/// <inheritdoc cref=\"global::Walkers.IPageTableLayout{TEntry}.WalkLeafRuns\"/>", "int", "WalkLeafRuns", ", TVisitor",
+            "ulong from, ulong to, ref TVisitor visitor", "from, to, ref visitor",
+            "where TVisitor : global::Walkers.IPageTableLeafRunVisitor<{e}>, allows ref struct", IsOperation: false),
         new("/// <inheritdoc cref=\"global::Walkers.IPageTableLayout{TEntry}.GetEntry\"/>", "{e}*", "GetEntry", "",
             "ulong va", "va", IsOperation: false),
         new("/// <inheritdoc cref=\"global::Walkers.IPageTableLayout{TEntry}.TryTranslate\"/>", "bool", "TryTranslate", "",
@@ -66,7 +69,7 @@ internal static partial class Emitter
             writer.WriteLine("/// <summary>Both roots from the two root registers (AArch64: TTBR0_EL1 and TTBR1_EL1, as read from the CPU).</summary>");
             writer.WriteLine(GeneratedCode);
             writer.WriteLine("public static global::Walkers.PageTableRoots RootsFromRegisters(ulong lowerRegister, ulong upperRegister) =>");
-            writer.WriteLine("    new(Layout.RootFromRegister(lowerRegister), Layout.RootFromRegister(upperRegister));");
+            writer.WriteLine("\tnew(Layout.RootFromRegister(lowerRegister), Layout.RootFromRegister(upperRegister));");
         }
 
         string root = split ? "global::Walkers.PageTableRoots roots" : "ulong root";
@@ -86,10 +89,10 @@ internal static partial class Emitter
             writer.WriteLine(entry.Summary);
             writer.WriteLine(GeneratedCode);
             writer.WriteLine($"public static {returns} {entry.Name}<TMemory{entry.TypeParameters}>({parameters}{options})");
-            writer.WriteLine($"    {MemoryConstraint}");
+            writer.WriteLine($"\t{MemoryConstraint}");
             if (entry.Constraint.Length > 0)
-                writer.WriteLine($"    {entry.Constraint.Replace("{e}", e)}");
-            writer.WriteLine($"    => {target}.{entry.Name}({arguments}{optionsArgument}{(entry.HasWriterOverload ? ", limit" : "")});");
+                writer.WriteLine($"\t{entry.Constraint.Replace("{e}", e)}");
+            writer.WriteLine($"\t=> {target}.{entry.Name}({arguments}{optionsArgument}{(entry.HasWriterOverload ? ", limit" : "")});");
             if (entry.HasLimitOverload)
             {
                 // The walk under the one rule for tables that repeat (and cancellation).
@@ -98,9 +101,9 @@ internal static partial class Emitter
                 writer.WriteLine($"/// <summary>{entry.Name} under <paramref name=\"limit\"/>: stops with <see cref=\"global::Walkers.WalkControl.Limited\"/> when tables repeat beyond its rule or it is cancelled.</summary>");
                 writer.WriteLine(GeneratedCode);
                 writer.WriteLine($"public static {returns} {entry.Name}<TMemory{entry.TypeParameters}>({parameters}, {Limit} limit)");
-                writer.WriteLine($"    {MemoryConstraint}");
-                writer.WriteLine($"    {entry.Constraint.Replace("{e}", e)}");
-                writer.WriteLine($"    => {limited}({arguments}, limit);");
+                writer.WriteLine($"\t{MemoryConstraint}");
+                writer.WriteLine($"\t{entry.Constraint.Replace("{e}", e)}");
+                writer.WriteLine($"\t=> {limited}({arguments}, limit);");
             }
             if (!entry.HasWriterOverload)
                 continue;
@@ -110,9 +113,9 @@ internal static partial class Emitter
             writer.WriteLine(GeneratedCode);
             string writerOptions = entry.OptionsType is null ? "" : $", {entry.OptionsType} options";
             writer.WriteLine($"public static {returns} {entry.Name}<TMemory, TWriter>({parameters}{writerOptions}, TWriter writer, {Limit}? limit = null)");
-            writer.WriteLine($"    {MemoryConstraint}");
-            writer.WriteLine($"    where TWriter : struct, global::Walkers.IEntryWriter<{e}>");
-            writer.WriteLine($"    => {operations}.{entry.Name}({arguments}{optionsArgument}, writer, limit);");
+            writer.WriteLine($"\t{MemoryConstraint}");
+            writer.WriteLine($"\twhere TWriter : struct, global::Walkers.IEntryWriter<{e}>");
+            writer.WriteLine($"\t=> {operations}.{entry.Name}({arguments}{optionsArgument}, writer, limit);");
         }
     }
 }

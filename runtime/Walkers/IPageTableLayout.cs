@@ -1,3 +1,4 @@
+using System;
 using System.Numerics;
 
 namespace Walkers;
@@ -102,6 +103,15 @@ public unsafe interface IPageTableLayout<TEntry>
         where TVisitor : IPageTableTreeVisitor<TEntry>, allows ref struct;
 
     /// <summary>
+    /// Like <see cref="WalkTree"/>, but the level-1 entries of each table come as one run
+    /// (<see cref="IPageTableLeafRunVisitor{TEntry}.VisitLeafRun"/>): the bulk leaf mode, for visitors that loop or
+    /// vectorise over leaves.
+    /// </summary>
+    static abstract int WalkLeafRuns<TMemory, TVisitor>(TMemory memory, ulong root, ulong from, ulong to, ref TVisitor visitor)
+        where TMemory : struct, IPhysicalMemory
+        where TVisitor : IPageTableLeafRunVisitor<TEntry>, allows ref struct;
+
+    /// <summary>
     /// mini-os <c>get_pgt</c>: the entry that maps <paramref name="va"/> — a leaf (or fault) above level 1, or the
     /// level-1 entry even when it is not present; null when an upper level is not present, or a table is outside memory.
     /// </summary>
@@ -110,5 +120,14 @@ public unsafe interface IPageTableLayout<TEntry>
 
     /// <summary>Translates <paramref name="va"/> through valid entries, huge pages included; false for an address not mapped, or mapped by a fault.</summary>
     static abstract bool TryTranslate<TMemory>(TMemory memory, ulong root, ulong va, out ulong physicalAddress)
+        where TMemory : struct, IPhysicalMemory;
+
+    /// <summary>
+    /// Translates every address of <paramref name="virtualAddresses"/> into <paramref name="physicalAddresses"/>
+    /// (<see cref="PageTables{TLayout, TEntry}.NotMapped"/> where it is not mapped) as <see cref="TryTranslate"/> does and
+    /// returns how many were mapped. The tables found for one address are kept: the next address starts at the lowest of
+    /// them that covers it, so neighbouring addresses cost one entry read instead of a walk from the root.
+    /// </summary>
+    static abstract int TranslateMany<TMemory>(TMemory memory, ulong root, ReadOnlySpan<ulong> virtualAddresses, Span<ulong> physicalAddresses)
         where TMemory : struct, IPhysicalMemory;
 }

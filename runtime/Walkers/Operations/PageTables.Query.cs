@@ -46,12 +46,6 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         return stopped == WalkControl.Limited ? LimitFailure(limit, from) : PageTableResult.Success;
     }
 
-    [InlineArray(8)]
-    private struct PerLevel
-    {
-        private ulong _element;
-    }
-
     /// <summary>The run being grown, as scalars (so the walk extends it in registers); size 0: none yet.</summary>
     private struct RunBuilder(List<Mapping> output)
     {
@@ -137,82 +131,9 @@ public static unsafe partial class PageTables<TLayout, TEntry>
         }
     }
 
-    /// <summary>
-    /// Translates every address of <paramref name="virtualAddresses"/> into <paramref name="physicalAddresses"/>
-    /// (<see cref="NotMapped"/> where it is not mapped) and returns how many were mapped. The tables found
-    /// for one address are kept: the next address starts at the lowest of them that covers it, so
-    /// neighbouring addresses cost one or two entry reads instead of a walk from the root.
-    /// </summary>
+    /// <inheritdoc cref="IPageTableLayout{TEntry}.TranslateMany"/>
+    /// <remarks>The layout's own, generated translator (<c>Layout.Translator</c>): this is the entry point operations share.</remarks>
     public static int TranslateMany<TMemory>(TMemory memory, ulong root, ReadOnlySpan<ulong> virtualAddresses, Span<ulong> physicalAddresses)
         where TMemory : struct, IPhysicalMemory
-    {
-        if (physicalAddresses.Length < virtualAddresses.Length)
-            throw new ArgumentException("The output span is shorter than the input span.", nameof(physicalAddresses));
-        int top = TLayout.Levels;
-        var rootTable = (TEntry*)memory.At(root, TLayout.TableBytes(top));
-        if (rootTable == null)
-        {
-            physicalAddresses[..virtualAddresses.Length].Fill(NotMapped);
-            return 0;
-        }
-        // tables[l]: the level-l table last descended into; tags[l]: the va >> (bits above that table's span), its identity.
-        PerLevel tables = default;
-        PerLevel tags = default;
-        // The level-1 table of the last walk, apart from the rest: the common neighbour costs one entry read.
-        TEntry* pageTable = null;
-        ulong pageTableTag = 0;
-        int mapped = 0;
-        for (int i = 0; i < virtualAddresses.Length; i++)
-        {
-            ulong va = TLayout.Untag(virtualAddresses[i]);
-            ulong pa = NotMapped;
-            if (pageTable != null && va >> RegionShift(1) == pageTableTag)
-            {
-                ulong value = Read(pageTable + Index(va, 1));
-                if (TLayout.Kind(value, 1) == EntryKind.Leaf)
-                {
-                    pa = (TLayout.EntryAddress(value) & ~(PageBytes - 1)) | (va & (PageBytes - 1));
-                    mapped++;
-                }
-            }
-            else if (TLayout.IsCanonical(va))
-            {
-                int level = 2;
-                while (level < top && (tables[level] == 0 || tags[level] != va >> RegionShift(level)))
-                    level++;
-                var table = level == top ? rootTable : (TEntry*)tables[level];
-                while (true)
-                {
-                    ulong value = Read(table + Index(va, level));
-                    var kind = TLayout.Kind(value, level);
-                    if (kind != EntryKind.Table)
-                    {
-                        if (kind != EntryKind.Leaf)
-                            break;
-                        ulong offset = TLayout.PageSize(level) - 1;
-                        pa = (TLayout.EntryAddress(value) & ~offset) | (va & offset);
-                        mapped++;
-                        break;
-                    }
-                    table = (TEntry*)memory.At(TLayout.EntryAddress(value), TLayout.TableBytes(level - 1));
-                    if (table == null)
-                        break;
-                    level--;
-                    tables[level] = (ulong)table;
-                    tags[level] = va >> RegionShift(level);
-                    if (level == 1)
-                    {
-                        pageTable = table;
-                        pageTableTag = tags[1];
-                    }
-                }
-            }
-            physicalAddresses[i] = pa;
-        }
-        return mapped;
-    }
-
-    /// <summary>log2 of the bytes one table at <paramref name="level"/> spans.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int RegionShift(int level) => TLayout.Shift(level) + BitOperations.Log2((uint)TLayout.Entries(level));
+        => TLayout.TranslateMany(memory, root, virtualAddresses, physicalAddresses);
 }

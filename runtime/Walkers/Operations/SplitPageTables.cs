@@ -50,6 +50,16 @@ public static unsafe class SplitPageTables<TLower, TUpper, TEntry>
         return result;
     }
 
+    public static int WalkLeafRuns<TMemory, TVisitor>(TMemory memory, PageTableRoots roots, ulong from, ulong to, ref TVisitor visitor)
+        where TMemory : struct, IPhysicalMemory
+        where TVisitor : IPageTableLeafRunVisitor<TEntry>, allows ref struct
+    {
+        int result = roots.Lower is ulong lower ? TLower.WalkLeafRuns(memory, lower, from, to, ref visitor) : 0;
+        if (result == 0 && roots.Upper is ulong upper)
+            result = TUpper.WalkLeafRuns(memory, upper, from, to, ref visitor);
+        return result;
+    }
+
     public static TEntry* GetEntry<TMemory>(TMemory memory, PageTableRoots roots, ulong va)
         where TMemory : struct, IPhysicalMemory =>
         IsUpper(va)

@@ -44,3 +44,37 @@ public static class WalkControl
     /// </summary>
     public const int Limited = int.MinValue + 1;
 }
+
+/// <summary>
+/// A visitor that takes the level-1 entries of a table as one run (the bulk leaf mode, <c>WalkLeafRuns</c>): every
+/// level-1 entry of one table inside the walked range at once, so a visitor can loop over them (or vectorise)
+/// instead of taking a call per entry. Entries above level 1 still come one by one through <see cref="IPageTableVisitor{TEntry}.Visit"/>,
+/// and <see cref="IPageTableTreeVisitor{TEntry}.Leave"/> follows each table as in a tree walk.
+/// </summary>
+public unsafe interface IPageTableLeafRunVisitor<TEntry> : IPageTableTreeVisitor<TEntry>
+    where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
+{
+    /// <param name="va">The canonical address of the first entry's page; entry i maps the page at <c>va + i</c> pages.</param>
+    /// <param name="entries">The first entry; the visitor may change any of the <paramref name="count"/>.</param>
+    /// <param name="count">Consecutive entries of one table, 1 to its number of entries.</param>
+    /// <returns>0 (or <see cref="WalkControl.SkipSubtree"/>, the same here) to go on; anything else stops the walk and is returned.</returns>
+    int VisitLeafRun(ulong va, TEntry* entries, int count);
+}
+
+/// <summary>
+/// How a generated walker's level-1 loop hands entries to its visitor: one <c>Visit</c> per entry, or one
+/// <see cref="IPageTableLeafRunVisitor{TEntry}.VisitLeafRun"/> per table. Implemented by each generated layout (its
+/// <c>EachLeaf</c> and <c>LeafRuns</c>); a type parameter of the level walkers, so the JIT compiles each mode apart.
+/// </summary>
+public unsafe interface ILevelOneWalk<TEntry, TVisitor>
+    where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
+    where TVisitor : IPageTableTreeVisitor<TEntry>, allows ref struct
+{
+    /// <summary>Visits the entries of the level-1 <paramref name="table"/> for the linear range [first, last].</summary>
+    /// <param name="table">The level-1 table.</param>
+    /// <param name="first">The first linear address of the range in this table.</param>
+    /// <param name="last">The last linear address of the range in this table.</param>
+    /// <param name="upperBits">Bits that make a linear address of an upper half canonical (0 otherwise).</param>
+    /// <param name="visitor">The walk's visitor.</param>
+    static abstract int Walk(TEntry* table, ulong first, ulong last, ulong upperBits, ref TVisitor visitor);
+}

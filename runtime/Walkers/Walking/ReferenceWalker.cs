@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Walkers;
 
@@ -50,25 +51,46 @@ public static unsafe class ReferenceWalker
         if (!VirtualRange.TryClip(layout.VirtualAddressBits, layout.Half, ref from, ref to))
             return 0;
 
+        // The layout as locals and inline arrays (no stackalloc: it would keep this method out of tiering), so the
+        // loop reads no LevelTable and calls nothing but the visitor and the memory.
+        var format = layout.Format;
+        ulong presentMask = format.PresentMask, tableMask = format.TableMask, tableValue = format.TableValue;
+        ulong faultMask = format.FaultMask, faultValue = format.FaultValue;
+        ulong addressMask = format.AddressMask, highAddressMask = format.HighAddressMask;
+        int addressShift = format.AddressShift, highAddressShift = format.HighAddressShift;
+        // Canonical form of a linear address: sign-extended (shift), upper half (fill), or as it is.
+        int canonicalShift = layout.Half == AddressHalf.SignExtended ? 64 - layout.VirtualAddressBits : 0;
+        ulong canonicalFill = layout.Half == AddressHalf.High && layout.VirtualAddressBits < 64 ? ~((1UL << layout.VirtualAddressBits) - 1) : 0;
         int top = layout.Levels;
-        Span<nint> table = stackalloc nint[MaxLevels + 1];
-        Span<uint> index = stackalloc uint[MaxLevels + 1];
+        PerLevel<int> shift = default;
+        PerLevel<uint> entries = default, tableBytes = default, index = default;
+        PerLevel<bool> followsAnyPresent = default;
+        PerLevel<nint> table = default;
+        for (int level = 1; level <= top; level++)
+        {
+            var row = layout[level];
+            shift[level] = row.Shift;
+            entries[level] = (uint)row.Entries;
+            tableBytes[level] = layout.TableBytes(level);
+            // A level with no pages, in a layout that does not fault on it, follows every present entry.
+            followsAnyPresent[level] = level > 1 && !format.Strict && !row.LeafAllowed;
+        }
 
         ulong va = from & ~((1UL << layout.PageShift) - 1);
         ulong last = to;
         int lvl = top;
-        table[lvl] = (nint)memory.At(root, layout.TableBytes(lvl));
+        table[lvl] = (nint)memory.At(root, tableBytes[lvl]);
         if (table[lvl] == 0)
             return 0;
-        index[lvl] = IndexOf(layout, va, lvl);
+        index[lvl] = (uint)(va >> shift[lvl]) & (entries[lvl] - 1);
 
         while (true)
         {
             TEntry* pte = (TEntry*)table[lvl] + index[lvl];
-            ulong vaLevel = va & ~(layout[lvl].PageSize - 1);
-            bool isLeaf = layout.IsLeaf(ulong.CreateTruncating(*pte), lvl);
-            int ret = visitor.Visit(layout.Canonical(vaLevel), lvl, isLeaf, pte);
-            bool descend = false;
+            ulong pageSize = 1UL << shift[lvl];
+            ulong vaLevel = va & ~(pageSize - 1);
+            ulong entry = ulong.CreateTruncating(*pte);
+            int ret = visitor.Visit(Canonical(vaLevel), lvl, !IsTable(entry, lvl), pte);
             if (ret == WalkControl.SkipSubtree)
                 ret = 0;
             else if (ret != 0)
@@ -76,43 +98,55 @@ public static unsafe class ReferenceWalker
             else
             {
                 // The visitor may have changed the entry: decide again.
-                ulong entry = ulong.CreateTruncating(*pte);
-                if (!layout.IsLeaf(entry, lvl))
+                entry = ulong.CreateTruncating(*pte);
+                if (IsTable(entry, lvl))
                 {
-                    nint next = (nint)memory.At(layout.EntryAddress(entry), layout.TableBytes(lvl - 1));
+                    ulong address = ((entry & addressMask) << addressShift) | ((entry & highAddressMask) << highAddressShift);
+                    nint next = (nint)memory.At(address, tableBytes[lvl - 1]);
                     if (next != 0)
                     {
                         lvl--;
                         table[lvl] = next;
-                        index[lvl] = IndexOf(layout, va, lvl);
-                        descend = true;
+                        index[lvl] = (uint)(va >> shift[lvl]) & (entries[lvl] - 1);
+                        continue;
                     }
                 }
             }
-            if (descend)
-                continue;
 
             // A leaf (or an entry not followed): on to the start of the next entry's region.
-            va = vaLevel + layout[lvl].PageSize;
+            va = vaLevel + pageSize;
             index[lvl]++;
             bool pastEnd = va - 1 >= last; // also true when va wrapped past the top of the space
-            while (index[lvl] == layout[lvl].Entries || pastEnd)
+            while (index[lvl] == entries[lvl] || pastEnd)
             {
                 if (lvl == top)
                     return 0;
                 // Leaving this table: the entry above it is done.
                 lvl++;
                 TEntry* parent = (TEntry*)table[lvl] + index[lvl];
-                ulong parentVa = vaLevel & ~(layout[lvl].PageSize - 1);
+                ulong parentVa = vaLevel & ~((1UL << shift[lvl]) - 1);
                 vaLevel = parentVa;
-                ret = visitor.Leave(layout.Canonical(parentVa), lvl, parent);
+                ret = visitor.Leave(Canonical(parentVa), lvl, parent);
                 if (ret != 0 && ret != WalkControl.SkipSubtree)
                     return ret;
                 index[lvl]++;
             }
         }
+
+        // LevelTable.Kind's table rule, inline: present, not a fault pattern, above level 1, and table-shaped or at a
+        // level whose present entries are all tables.
+        bool IsTable(ulong entry, int level) =>
+            (entry & presentMask) != 0
+            && (faultMask == 0 || (entry & faultMask) != faultValue)
+            && level > 1
+            && ((entry & tableMask) == tableValue || followsAnyPresent[level]);
+
+        ulong Canonical(ulong linear) => (ulong)((long)(linear << canonicalShift) >> canonicalShift) | canonicalFill;
     }
 
-    private static uint IndexOf(LevelTable layout, ulong va, int level) =>
-        (uint)(va >> layout[level].Shift) & (uint)(layout[level].Entries - 1);
+    [InlineArray(MaxLevels + 1)]
+    private struct PerLevel<T>
+    {
+        private T _element;
+    }
 }

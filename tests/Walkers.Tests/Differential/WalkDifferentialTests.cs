@@ -67,6 +67,31 @@ public sealed class WalkDifferentialTests
 
     [Theory]
     [MemberData(nameof(LayoutCases.All), MemberType = typeof(LayoutCases))]
+    public void WalkLeafRuns_hands_over_exactly_the_level_1_entries_of_a_tree_walk_in_the_same_order(string layout) =>
+        LayoutCases.Run(layout, new RunWalk());
+
+    /// <summary>The bulk leaf mode, its runs taken apart, against the reference's tree walk; visitors rewrite entries too.</summary>
+    private sealed class RunWalk : ILayoutTest
+    {
+        public void Run<TEntry, TLayout>()
+            where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
+            where TLayout : struct, IPageTableLayout<TEntry>
+        {
+            var levels = TLayout.LevelTable;
+            var policy = Gen.Frequency((2, Gen.Const(VisitorPolicy.None)),
+                (1, Gen.Select(Gen.Int[1, 6], Gen.ULong, (modulus, seed) => new VisitorPolicy(RewriteModulus: modulus, Seed: seed))));
+            Gen.Select(Case(levels), policy).Sample((test, visitorPolicy) =>
+            {
+                var (image, range) = test;
+                var reference = WalkRunner.Reference<TEntry, TLayout>(image, range, visitorPolicy, tree: true);
+                var runs = WalkRunner.GeneratedRuns<TEntry, TLayout>(image, range, visitorPolicy);
+                WalkRunner.AssertSame(reference, runs, WalkRunner.Describe(range, image));
+            }, iter: Iterations);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(LayoutCases.All), MemberType = typeof(LayoutCases))]
     public void Visitor_rewriting_entries_sees_the_same_calls_and_leaves_the_same_memory_in_both_walkers(string layout) =>
         LayoutCases.Run(layout, new RewritingWalk());
 

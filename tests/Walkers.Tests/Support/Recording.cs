@@ -142,6 +142,34 @@ public readonly unsafe struct SessionVisitor<TEntry>(Session<TEntry> session) : 
     public int Leave(ulong va, int level, TEntry* entry) => session.Leave(va, level, entry);
 }
 
+/// <summary>
+/// The session as a bulk leaf visitor: each run is taken apart into the per-entry calls the walk would have made
+/// (stopping where a call stops the walk), so a run walk and a tree walk can be compared call for call.
+/// </summary>
+public readonly unsafe struct RunSessionVisitor<TEntry>(Session<TEntry> session, ulong pageSize) : IPageTableLeafRunVisitor<TEntry>
+    where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
+{
+    public int Visit(ulong va, int level, bool isLeaf, TEntry* entry)
+    {
+        Assert.True(level > 1, "level-1 entries come in runs");
+        return session.Visit(va, level, isLeaf, entry);
+    }
+
+    public int Leave(ulong va, int level, TEntry* entry) => session.Leave(va, level, entry);
+
+    public int VisitLeafRun(ulong va, TEntry* entries, int count)
+    {
+        Assert.InRange(count, 1, 1 << 16);
+        for (int i = 0; i < count; i++)
+        {
+            int result = session.Visit(va + (ulong)i * pageSize, 1, true, entries + i);
+            if (result != 0 && result != WalkControl.SkipSubtree)
+                return result;
+        }
+        return 0;
+    }
+}
+
 /// <summary>The outcome of one walk: return value, calls, and the memory it left behind.</summary>
 public sealed record WalkOutcome(int Result, List<Call> Calls, byte[] MemoryAfter, int Rewrites, int Installs);
 
@@ -158,6 +186,18 @@ public static class WalkRunner
         int result = tree
             ? TLayout.WalkTree(image.View, image.Root, range.From, range.To, ref visitor)
             : TLayout.Walk(image.View, image.Root, range.From, range.To, ref visitor);
+        return new WalkOutcome(result, session.Calls, image.Bytes.ToArray(), session.Rewrites, session.Installs);
+    }
+
+    /// <summary>Runs the generated bulk leaf walk (<c>TLayout.WalkLeafRuns</c>), its runs taken apart into calls.</summary>
+    public static unsafe WalkOutcome GeneratedRuns<TEntry, TLayout>(ImageSpec spec, WalkRange range, VisitorPolicy policy)
+        where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
+        where TLayout : struct, IPageTableLayout<TEntry>
+    {
+        using var image = new Image(spec, TLayout.LevelTable);
+        var session = new Session<TEntry>(image, TLayout.LevelTable, policy);
+        var visitor = new RunSessionVisitor<TEntry>(session, 1UL << TLayout.PageShift);
+        int result = TLayout.WalkLeafRuns(image.View, image.Root, range.From, range.To, ref visitor);
         return new WalkOutcome(result, session.Calls, image.Bytes.ToArray(), session.Rewrites, session.Installs);
     }
 
