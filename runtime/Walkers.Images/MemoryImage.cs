@@ -316,6 +316,9 @@ public sealed unsafe partial class MemoryImage : IDisposable
     private byte* CreateTemporary(ulong bytes, string? directory)
     {
         string path = System.IO.Path.Combine(directory ?? System.IO.Path.GetTempPath(), $"walkers-image-{Environment.ProcessId}-{Guid.NewGuid():N}.raw");
+        // An ELF header can claim up to 2^64 bytes: past what a file can hold, SetLength throws ArgumentOutOfRangeException.
+        if (bytes > long.MaxValue)
+            throw new ImageFormatException($"{Path}: a decompressed image of {bytes} bytes cannot be held in a temporary file");
         try
         {
             _temporary = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 1, FileOptions.DeleteOnClose);
@@ -326,8 +329,10 @@ public sealed unsafe partial class MemoryImage : IDisposable
             _writeView.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
             return pointer + _writeView.PointerOffset;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
         {
+            // The file system's limit (ext4: 16 TiB) comes back as "file too large" (IOException) or, from .NET's own
+            // checks, as ArgumentOutOfRangeException; either way the image cannot be opened, which is bad input.
             throw new ImageFormatException($"{Path}: cannot make a temporary file of {bytes} bytes for the decompressed image: {OneLine(e.Message)}", e);
         }
     }

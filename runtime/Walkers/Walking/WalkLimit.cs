@@ -131,6 +131,10 @@ public unsafe ref struct LimitedVisitor<TLayout, TEntry, TVisitor> : IPageTableT
     private long _left;     // allowance left, kept here so the hot path stays in registers
     private long _visited;  // visits not yet counted into the limit
     private uint _sinceCheck;
+    // A table the walk may enter next: it is counted in only when the walk does enter it (the next visit is one level
+    // lower), so a table entry pointing outside memory earns no allowance. 0: none pending.
+    private int _pendingLevel;
+    private ulong _pendingTable;
 
     public LimitedVisitor(TVisitor inner, WalkLimit limit)
     {
@@ -139,11 +143,15 @@ public unsafe ref struct LimitedVisitor<TLayout, TEntry, TVisitor> : IPageTableT
         _left = limit.Allowance - limit.Visited;
         _visited = 0;
         _sinceCheck = 0;
+        _pendingLevel = 0;
+        _pendingTable = 0;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Visit(ulong va, int level, bool isLeaf, TEntry* entry)
     {
+        if (level < _pendingLevel)
+            EnteredPending();
         if (--_left < 0 && !_limit.IsUnbounded)
             return Stop(WalkStop.Repeats);
         _visited++;
@@ -157,17 +165,27 @@ public unsafe ref struct LimitedVisitor<TLayout, TEntry, TVisitor> : IPageTableT
 
     public int Leave(ulong va, int level, TEntry* entry) => Inner.Leave(va, level, entry);
 
-    /// <summary>The walk follows what the entry holds after the visit: if it is a table, count it in.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    /// <summary>The walk follows what the entry holds after the visit: if it is a table, it may be entered next.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Entering(int level, TEntry* entry)
     {
         ulong value = ulong.CreateTruncating(*entry);
         if (TLayout.IsLeaf(value, level))
             return;
+        _pendingLevel = level;
+        _pendingTable = TLayout.EntryAddress(value);
+    }
+
+    /// <summary>The walk entered the pending table (its first entry is being visited): count it in.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void EnteredPending()
+    {
+        int level = _pendingLevel;
+        _pendingLevel = 0;
         _limit.Count(_visited);
         _visited = 0;
         long before = _limit.Allowance;
-        _left += _limit.Enter(TLayout.EntryAddress(value), TLayout.Entries(level - 1)) - before;
+        _left += _limit.Enter(_pendingTable, TLayout.Entries(level - 1)) - before;
     }
 
     /// <summary>Hands the counts back to the limit; call once after the walk.</summary>
