@@ -779,11 +779,37 @@ namespace Walkers.Layouts
 					throw new global::System.ArgumentException("The output span is shorter than the input span.", nameof(physicalAddresses));
 				var translator = new Translator<TMemory>(memory, root);
 				int mapped = 0;
-				for (int i = 0; i < virtualAddresses.Length; i++)
+				bool near = true;
+				ulong previous = ulong.MaxValue;
+				for (int start = 0; start < virtualAddresses.Length; start += 64)
 				{
-					bool found = translator.TryTranslate(virtualAddresses[i], out ulong physicalAddress);
-					physicalAddresses[i] = found ? physicalAddress : __Walkers.PageTables<Layout, ulong>.NotMapped;
-					mapped += found ? 1 : 0;
+					int end = global::System.Math.Min(start + 64, virtualAddresses.Length);
+					int sameTable = 0;
+					if (near)
+					{
+						for (int i = start; i < end; i++)
+						{
+							ulong va = virtualAddresses[i];
+							bool found = translator.TryTranslate(va, out ulong physicalAddress);
+							physicalAddresses[i] = found ? physicalAddress : __Walkers.PageTables<Layout, ulong>.NotMapped;
+							mapped += found ? 1 : 0;
+							sameTable += (va >> 21) == (previous >> 21) ? 1 : 0;
+							previous = va;
+						}
+					}
+					else
+					{
+						for (int i = start; i < end; i++)
+						{
+							ulong va = virtualAddresses[i];
+							bool found = TryTranslate(memory, root, va, out ulong physicalAddress);
+							physicalAddresses[i] = found ? physicalAddress : __Walkers.PageTables<Layout, ulong>.NotMapped;
+							mapped += found ? 1 : 0;
+							sameTable += (va >> 21) == (previous >> 21) ? 1 : 0;
+							previous = va;
+						}
+					}
+					near = sameTable * 4 >= end - start;
 				}
 				return mapped;
 			}

@@ -303,6 +303,36 @@ public sealed unsafe class OperationTests
             Assert.Equal(space.Translate(vas[i]) ?? NotMapped, pas[i]);
     }
 
+    [Fact]
+    public void TranslateMany_agrees_with_TryTranslate_on_scattered_and_nearby_blocks_alike()
+    {
+        // TranslateMany picks per block of addresses between the translator and walks from the root: blocks of
+        // scattered addresses, nearby ones and scattered again, with holes, must all translate as TryTranslate does.
+        using var space = new Space<X86_64.Layout, ulong>();
+        space.Map(0x40_0000_0000, 0x1_0000_0000, 64 * M2, P).ThrowIfFailed();
+        space.Map(0x7F00_0000_0000, 0x9000_0000, G1, P, MapOptions.SmallestPages).ThrowIfFailed();
+        var random = new Random(11);
+        var vas = new ulong[1000];
+        for (int i = 0; i < vas.Length; i++)
+        {
+            bool nearby = i / 150 % 2 == 1;
+            vas[i] = nearby ? 0x7F00_0000_0000 + (ulong)i * 0x800 : (ulong)random.NextInt64(0x40_0000_0000, 0x40_0000_0000 + 128 * (long)M2);
+        }
+        var pas = new ulong[vas.Length];
+
+        int mapped = X86_64.TranslateMany(space.View, space.Root, vas, pas);
+
+        int expectedMapped = 0;
+        for (int i = 0; i < vas.Length; i++)
+        {
+            ulong expected = X86_64.TryTranslate(space.View, space.Root, vas[i], out ulong pa) ? pa : NotMapped;
+            expectedMapped += expected != NotMapped ? 1 : 0;
+            Assert.True(expected == pas[i], $"address {i} (0x{vas[i]:x}): TranslateMany 0x{pas[i]:x}, TryTranslate 0x{expected:x}");
+        }
+        Assert.Equal(expectedMapped, mapped);
+        Assert.InRange(mapped, 400, 999);
+    }
+
     private const ulong NotMapped = PageTables<X86_64.Layout, ulong>.NotMapped;
 
     // ----- Entry writers -----
