@@ -390,12 +390,14 @@ public static unsafe class WalkersTarget
             // The rule: levels x the entries of the distinct tables entered (the root is entered when it is in memory).
             long allowed = 0;
             var rootTable = memory.At(_root, TLayout.TableBytes(TLayout.Levels));
-            if (rootTable != null && !counter.Entered.ContainsKey(_root))
+            // The root counts with the root level's entries, even where the walk enters it again at a lower level of
+            // another size (the limit knows a table by its address, from the first time it was entered).
+            if (rootTable != null)
                 allowed += TLayout.Entries(TLayout.Levels);
-            foreach (var entries in counter.Entered.Values)
-                allowed += entries;
+            foreach (var (table, entries) in counter.Entered)
+                allowed += table == _root && rootTable != null ? 0 : entries;
             allowed *= limit.RepeatsPerTable;
-            Check.That(limit.Visited <= allowed, $"{where}: visited {limit.Visited} entries, more than {limit.RepeatsPerTable} x the {counter.Entered.Count + (rootTable != null ? 1 : 0)} distinct tables entered allow ({allowed})");
+            Check.That(limit.Visited <= allowed, $"{where}: visited {limit.Visited} entries, more than {limit.RepeatsPerTable} x the {counter.Entered.Count + (rootTable != null && !counter.Entered.ContainsKey(_root) ? 1 : 0)} distinct tables entered allow ({allowed})");
             tree = rootTable != null && IsSlotBase(_root) && limit.Stop == WalkStop.None && counter.Shared == 0 && counter.Outside == 0 && !counter.Entered.ContainsKey(_root) && counter.AllSlots(this);
             return limit.Stop == WalkStop.None;
         }
