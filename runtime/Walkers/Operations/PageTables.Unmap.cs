@@ -169,28 +169,34 @@ public static unsafe partial class PageTables<TLayout, TEntry>
     }
 
     /// <summary>The first walk of Unmap and Protect: tables inside memory, and (when <paramref name="checkKinds"/>) pages that stay pages.</summary>
+    /// <remarks>The per-entry path is small enough to inline into the walk's loops; the checks that can fail are out of line.</remarks>
     private struct RangeCheck<TMemory>(TMemory memory, ulong clear, ulong set, bool checkKinds) : IPageTableVisitor<TEntry>
         where TMemory : struct, IPhysicalMemory
     {
         public PageTableResult Result;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public int Visit(ulong va, int level, bool isLeaf, TEntry* entry)
         {
             if (!isLeaf)
                 return CheckTable(memory, va, level, entry, ref Result);
-            if (!checkKinds)
-                return 0;
-            ulong value = Read(entry);
-            if (TLayout.Kind(value, level) != EntryKind.Leaf)
-                return 0;
-            ulong updated = Protected(value, level, clear, set);
-            var kind = TLayout.Kind(updated, level);
-            if (kind == EntryKind.Leaf)
-                return 0;
-            Result = PageTableResult.Failure(PageTableStatus.NotALeaf, va, level,
-                $"Protect would turn the level-{level} page at 0x{va:x} (0x{value:x} -> 0x{updated:x}) into {(kind == EntryKind.Table ? "a table pointer" : "an entry the hardware faults on")}; keep the bits that make it a page.");
-            return 1;
+            return checkKinds ? CheckPage(va, level, entry, clear, set, ref Result) : 0;
         }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int CheckPage(ulong va, int level, TEntry* entry, ulong clear, ulong set, ref PageTableResult result)
+    {
+        ulong value = Read(entry);
+        if (TLayout.Kind(value, level) != EntryKind.Leaf)
+            return 0;
+        ulong updated = Protected(value, level, clear, set);
+        var kind = TLayout.Kind(updated, level);
+        if (kind == EntryKind.Leaf)
+            return 0;
+        result = PageTableResult.Failure(PageTableStatus.NotALeaf, va, level,
+            $"Protect would turn the level-{level} page at 0x{va:x} (0x{value:x} -> 0x{updated:x}) into {(kind == EntryKind.Table ? "a table pointer" : "an entry the hardware faults on")}; keep the bits that make it a page.");
+        return 1;
     }
 
     private struct ProtectVisitor<TWriter>(TWriter writer, ulong clear, ulong set) : IPageTableVisitor<TEntry>

@@ -82,8 +82,13 @@ public sealed class WalkLimit
     {
         if (RepeatsPerTable == 0)
             RepeatsPerTable = levels;
+        // Unbounded: an allowance no walk uses up (visits are counted against it all the same).
+        if (IsUnbounded && _allowance < UnboundedAllowance)
+            _allowance = UnboundedAllowance;
         Enter(root, entries);
     }
+
+    private const long UnboundedAllowance = long.MaxValue / 4;
 
     /// <summary>The table at <paramref name="table"/> is being entered: a new one adds to the allowance. Returns the new total.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -99,13 +104,13 @@ public sealed class WalkLimit
         return _allowance;
     }
 
-    internal long Allowance
-    {
-        get => _allowance;
-        set => _allowance = value;
-    }
+    internal long Allowance => _allowance;
 
-    internal void Count(long visits) => Visited += visits;
+    /// <summary>Whether a table lies in the memory being walked (set by each limited walk): only a table the walk can enter earns allowance.</summary>
+    internal TableProbe? Tables;
+
+    /// <summary>Takes the visits from what a limited visitor has left of the allowance.</summary>
+    internal void Settle(long left) => Visited = _allowance - left;
 
     internal int Stopped(WalkStop stop)
     {
@@ -114,11 +119,29 @@ public sealed class WalkLimit
     }
 }
 
+/// <summary>Whether a table lies in a memory: the limit's view of the memory a walk runs over.</summary>
+internal abstract class TableProbe
+{
+    public abstract bool Contains(ulong physical, uint bytes);
+}
+
+internal sealed unsafe class TableProbe<TMemory>(TMemory memory) : TableProbe
+    where TMemory : struct, IPhysicalMemory
+{
+    public override bool Contains(ulong physical, uint bytes) => memory.At(physical, bytes) != null;
+}
+
 /// <summary>
 /// A visitor under a <see cref="WalkLimit"/>: it counts every entry against the allowance, adds to it for every
-/// new table the walk is about to enter, and stops the walk with <see cref="WalkControl.Limited"/> when it runs out
-/// or the walk is cancelled. The inner visitor sees nothing of this.
+/// new table the walk is about to enter, and stops the walk with <see cref="WalkControl.Limited"/> when it runs out or
+/// the walk is cancelled. The inner visitor sees nothing of this.
 /// </summary>
+/// <remarks>
+/// Three fields, so the JIT keeps the struct in registers in the walk's loops: the visits are what the allowance lost
+/// (<see cref="WalkLimit.Settle"/>), and cancellation is looked at when the count left crosses a multiple of 4096.
+/// A table entry earns its table's allowance only when the table lies in memory (a table outside memory is never
+/// entered).
+/// </remarks>
 public unsafe ref struct LimitedVisitor<TLayout, TEntry, TVisitor> : IPageTableTreeVisitor<TEntry>
     where TLayout : struct, IPageTableLayout<TEntry>
     where TEntry : unmanaged, IBinaryInteger<TEntry>, IUnsignedNumber<TEntry>
@@ -128,78 +151,56 @@ public unsafe ref struct LimitedVisitor<TLayout, TEntry, TVisitor> : IPageTableT
 
     public TVisitor Inner;
     private readonly WalkLimit _limit;
-    private long _left;     // allowance left, kept here so the hot path stays in registers
-    private long _visited;  // visits not yet counted into the limit
-    private uint _sinceCheck;
-    // A table the walk may enter next: it is counted in only when the walk does enter it (the next visit is one level
-    // lower), so a table entry pointing outside memory earns no allowance. 0: none pending.
-    private int _pendingLevel;
-    private ulong _pendingTable;
+    private long _left; // allowance left
 
     public LimitedVisitor(TVisitor inner, WalkLimit limit)
     {
         Inner = inner;
         _limit = limit;
         _left = limit.Allowance - limit.Visited;
-        _visited = 0;
-        _sinceCheck = 0;
-        _pendingLevel = 0;
-        _pendingTable = 0;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Visit(ulong va, int level, bool isLeaf, TEntry* entry)
     {
-        if (level < _pendingLevel)
-            EnteredPending();
-        if (--_left < 0 && !_limit.IsUnbounded)
-            return Stop(WalkStop.Repeats);
-        _visited++;
-        if ((++_sinceCheck & (CancellationStride - 1)) == 0 && _limit.Cancellation.IsCancellationRequested)
-            return Stop(WalkStop.Cancelled);
+        if (_left <= 0)
+            return Stop(_limit, _left, WalkStop.Repeats);
+        if ((--_left & (CancellationStride - 1)) == 0 && _limit.Cancellation.IsCancellationRequested)
+            return Stop(_limit, _left, WalkStop.Cancelled);
         int result = Inner.Visit(va, level, isLeaf, entry);
         if (!isLeaf && result == 0)
-            Entering(level, entry);
+        {
+            // The walk follows what the entry holds after the visit.
+            ulong value = ulong.CreateTruncating(*entry);
+            if (!TLayout.IsLeaf(value, level))
+                _left += Entering(_limit, TLayout.EntryAddress(value), level);
+        }
         return result;
     }
 
     public int Leave(ulong va, int level, TEntry* entry) => Inner.Leave(va, level, entry);
 
-    /// <summary>The walk follows what the entry holds after the visit: if it is a table, it may be entered next.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Entering(int level, TEntry* entry)
-    {
-        ulong value = ulong.CreateTruncating(*entry);
-        if (TLayout.IsLeaf(value, level))
-            return;
-        _pendingLevel = level;
-        _pendingTable = TLayout.EntryAddress(value);
-    }
+    // The slow paths are static and take values: an instance call would take the struct's address and keep it out
+    // of registers in every loop of the walk.
 
-    /// <summary>The walk entered the pending table (its first entry is being visited): count it in.</summary>
+    /// <summary>The walk is about to enter <paramref name="table"/> (below a level-<paramref name="level"/> entry): returns the allowance it adds.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void EnteredPending()
+    private static long Entering(WalkLimit limit, ulong table, int level)
     {
-        int level = _pendingLevel;
-        _pendingLevel = 0;
-        _limit.Count(_visited);
-        _visited = 0;
-        long before = _limit.Allowance;
-        _left += _limit.Enter(_pendingTable, TLayout.Entries(level - 1)) - before;
+        if (limit.Tables is { } tables && !tables.Contains(table, TLayout.TableBytes(level - 1)))
+            return 0;
+        long before = limit.Allowance;
+        return limit.Enter(table, TLayout.Entries(level - 1)) - before;
     }
 
-    /// <summary>Hands the counts back to the limit; call once after the walk.</summary>
-    public void Finish()
-    {
-        _limit.Count(_visited);
-        _visited = 0;
-    }
+    /// <summary>Hands the count back to the limit; call once after the walk.</summary>
+    public void Finish() => _limit.Settle(_left);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private int Stop(WalkStop stop)
+    private static int Stop(WalkLimit limit, long left, WalkStop stop)
     {
-        Finish();
-        return _limit.Stopped(stop);
+        limit.Settle(left);
+        return limit.Stopped(stop);
     }
 }
 
@@ -214,6 +215,7 @@ public static class LimitedWalk
         where TVisitor : IPageTableTreeVisitor<TEntry>, allows ref struct
     {
         ArgumentNullException.ThrowIfNull(limit);
+        limit.Tables = new TableProbe<TMemory>(memory);
         limit.Begin(root, TLayout.Entries(TLayout.Levels), TLayout.Levels);
         var limited = new LimitedVisitor<TLayout, TEntry, TVisitor>(visitor, limit);
         int result = TLayout.WalkTree(memory, root, from, to, ref limited);

@@ -37,6 +37,14 @@ public sealed unsafe class SyntheticSpace<TLayout> : IDisposable
     /// <summary>The same addresses, sorted (W5).</summary>
     public ulong[] SortedAddresses { get; }
 
+    private static SyntheticSpace<TLayout>? s_shared;
+
+    /// <summary>
+    /// One space per layout and process, never disposed (the process ends): an in-process run (--short) builds it once
+    /// for all workloads instead of once per benchmark. Workloads that write to it (W4) put back what they changed.
+    /// </summary>
+    public static SyntheticSpace<TLayout> Shared => s_shared ??= new SyntheticSpace<TLayout>();
+
     public SyntheticSpace(int translations = 1 << 20)
     {
         var random = new Random(Seed);

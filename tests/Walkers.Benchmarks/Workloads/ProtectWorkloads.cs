@@ -21,10 +21,8 @@ public abstract unsafe class ProtectWorkloads<TLayout>
     protected virtual bool BitDeniesWrites => false;
 
     [GlobalSetup]
-    public void Setup() => Space = new SyntheticSpace<TLayout>(translations: 1);
+    public void Setup() => Space = SyntheticSpace<TLayout>.Shared;
 
-    [GlobalCleanup]
-    public void Cleanup() => Space.Dispose();
 
     private (ulong Clear, ulong Set) ReadOnly => BitDeniesWrites ? (0, Writable) : (Writable, 0);
 

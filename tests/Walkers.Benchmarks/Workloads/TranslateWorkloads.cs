@@ -21,12 +21,10 @@ public abstract unsafe class TranslateWorkloads<TLayout>
     [GlobalSetup]
     public void Setup()
     {
-        Space = new SyntheticSpace<TLayout>();
+        Space = SyntheticSpace<TLayout>.Shared;
         Output = new ulong[Space.RandomAddresses.Length];
     }
 
-    [GlobalCleanup]
-    public void Cleanup() => Space.Dispose();
 
     [Benchmark(Baseline = true, Description = "TryTranslate each")]
     public ulong TryTranslate()

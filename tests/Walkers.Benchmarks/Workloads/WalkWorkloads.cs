@@ -26,7 +26,7 @@ public abstract unsafe class WalkWorkloads<TLayout>
     [GlobalSetup]
     public void Setup()
     {
-        Space = new SyntheticSpace<TLayout>(translations: 1);
+        Space = SyntheticSpace<TLayout>.Shared;
         _delegate = (va, level, isLeaf, entry) =>
         {
             ulong value = *entry;
@@ -40,8 +40,6 @@ public abstract unsafe class WalkWorkloads<TLayout>
         Console.WriteLine($"// {typeof(TLayout).DeclaringType?.Name}: {Space.Entries} entries, {Space.Leaves} present leaves, {Space.PageTables.Count} level-1 tables");
     }
 
-    [GlobalCleanup]
-    public void Cleanup() => Space.Dispose();
 
     [Benchmark(Baseline = true, Description = "W1 seed port (walk_pt loop), struct visitor")]
     public ulong SeedPort()

@@ -161,6 +161,7 @@ partial class Machine
 				private static bool IsTable(ulong entry) => IsPresent(entry) && IsTableShaped(entry);
 
 				/// <inheritdoc/>
+				[__MethodImpl(__MethodImplOptions.AggressiveInlining)]
 				public static __Walkers.EntryKind Kind(ulong entry, int level) => level switch
 				{
 					1 => !IsPresent(entry) ? __Walkers.EntryKind.Absent : __Walkers.EntryKind.Leaf,
@@ -435,7 +436,7 @@ partial class Machine
 					}
 
 					/// <summary>Translates <paramref name="va"/> as <see cref="TryTranslate"/> does, from the lowest table kept that covers it.</summary>
-					[__MethodImpl(__MethodImplOptions.AggressiveOptimization)]
+					[__MethodImpl(__MethodImplOptions.AggressiveInlining | __MethodImplOptions.AggressiveOptimization)]
 					public bool TryTranslate(ulong va, out ulong physicalAddress)
 					{
 						physicalAddress = 0;

@@ -172,6 +172,7 @@ namespace Walkers.Layouts
 			private static bool IsTable(ulong entry) => IsPresent(entry) && IsTableShaped(entry);
 
 			/// <inheritdoc/>
+			[__MethodImpl(__MethodImplOptions.AggressiveInlining)]
 			public static __Walkers.EntryKind Kind(ulong entry, int level) => level switch
 			{
 				1 => !IsPresent(entry) ? __Walkers.EntryKind.Absent : (entry & 0x2UL) == 0x2UL ? __Walkers.EntryKind.Leaf : __Walkers.EntryKind.Fault,
@@ -525,7 +526,7 @@ namespace Walkers.Layouts
 				}
 
 				/// <summary>Translates <paramref name="va"/> as <see cref="TryTranslate"/> does, from the lowest table kept that covers it.</summary>
-				[__MethodImpl(__MethodImplOptions.AggressiveOptimization)]
+				[__MethodImpl(__MethodImplOptions.AggressiveInlining | __MethodImplOptions.AggressiveOptimization)]
 				public bool TryTranslate(ulong va, out ulong physicalAddress)
 				{
 					va = Untag(va);
@@ -536,7 +537,7 @@ namespace Walkers.Layouts
 				}
 
 				/// <summary>The descent over a linear address of either half (the upper half's translator runs it too).</summary>
-				[__MethodImpl(__MethodImplOptions.AggressiveOptimization)]
+				[__MethodImpl(__MethodImplOptions.AggressiveInlining | __MethodImplOptions.AggressiveOptimization)]
 				internal bool TranslateLinear(ulong va, out ulong physicalAddress)
 				{
 					physicalAddress = 0;
@@ -807,7 +808,7 @@ namespace Walkers.Layouts
 				public void Flush() => _linear.Flush();
 
 				/// <summary>Translates <paramref name="va"/> as <see cref="TryTranslate"/> does, from the lowest table kept that covers it.</summary>
-				[__MethodImpl(__MethodImplOptions.AggressiveOptimization)]
+				[__MethodImpl(__MethodImplOptions.AggressiveInlining | __MethodImplOptions.AggressiveOptimization)]
 				public bool TryTranslate(ulong va, out ulong physicalAddress)
 				{
 					physicalAddress = 0;

@@ -4,8 +4,8 @@ using System.Numerics;
 namespace Walkers.Tests.Support;
 
 /// <summary>
-/// The patch's <c>walk_pt</c>, ported line by line over a <see cref="LevelTable"/> (<c>_PAGE_PSE</c> = the
-/// layout's table mask), to show where the walkers deliberately differ from it. Not bounded: it trusts every
+/// The patch's <c>walk_pt</c>, ported line by line over a <see cref="LevelTable"/> (<c>e &amp; _PAGE_PSE</c> = the
+/// entry's table bits differing from a table's: x86's PS bit, RISC-V's R/W/X, AArch64's bit 1 clear), to show where the walkers deliberately differ from it. Not bounded: it trusts every
 /// table pointer (as mini-os does) and throws where the seed would read wild memory.
 /// </summary>
 public static unsafe class SeedWalker
@@ -16,7 +16,7 @@ public static unsafe class SeedWalker
     {
         int levels = ptdata.Levels;
         ulong pageSize = 1UL << ptdata.PageShift;
-        ulong pse = ptdata.TableMask;
+        ulong pse = ptdata.TableMask, table = ptdata.TableValue;
         int lvl = levels;
         var ptindex = new uint[levels + 1];
         ulong va = fromVa & ~(pageSize - 1);
@@ -29,14 +29,14 @@ public static unsafe class SeedWalker
         {
             TEntry* pte = (TEntry*)tab[lvl] + ptindex[lvl];
             ulong e = ulong.CreateTruncating(*pte);
-            bool isLeaf = lvl == 1 || (e & pse) != 0 || (e & ptdata.PresentMask) == 0;
+            bool isLeaf = lvl == 1 || (e & pse) != table || (e & ptdata.PresentMask) == 0;
             ulong vaLvl = va & ~((1UL << ptdata[lvl].Shift) - 1);
             int ret = func.Visit(vaLvl, lvl, isLeaf, pte);
             if (ret != 0)
                 return ret;
 
             e = ulong.CreateTruncating(*pte);
-            isLeaf = lvl == 1 || (e & pse) != 0 || (e & ptdata.PresentMask) == 0;
+            isLeaf = lvl == 1 || (e & pse) != table || (e & ptdata.PresentMask) == 0;
 
             if (isLeaf)
             {
