@@ -34,7 +34,6 @@ public abstract unsafe class GibibyteOf4KPages
 /// and linking 513 tables and the plan walk that makes Map all-or-nothing. One invocation per iteration:
 /// many warm-up iterations, so it is measured after tiering.
 /// </summary>
-[SimpleJob(launchCount: 1, warmupCount: 100, iterationCount: 50)]
 public class MapOperationBenchmarks : GibibyteOf4KPages
 {
     [IterationSetup]
@@ -52,7 +51,6 @@ public class MapOperationBenchmarks : GibibyteOf4KPages
 }
 
 /// <summary>Protect, list and translate over the mapped 1 GiB.</summary>
-[SimpleJob(launchCount: 1, warmupCount: 5, iterationCount: 15)]
 public class QueryOperationBenchmarks : GibibyteOf4KPages
 {
     private bool _writable = true;
