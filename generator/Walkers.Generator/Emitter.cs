@@ -13,7 +13,14 @@ namespace Walkers.Generator;
 /// </summary>
 internal static partial class Emitter
 {
-    private const string GeneratedCode = "[__GeneratedCode(\"Walkers.Generator\", \"1.0.0.0\")]";
+    // Before GeneratedCode: static initialisers run in text order.
+    internal static string GeneratorVersion { get; } =
+        typeof(Emitter).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "0.0.0";
+
+    /// <summary>[GeneratedCode] names the generator and its version: the package's one version (its informational version).</summary>
+    private static readonly string GeneratedCode = $"[__GeneratedCode(\"Walkers.Generator\", \"{GeneratorVersion}\")]";
+
     private const string AggressiveOptimization = "[__MethodImpl(__MethodImplOptions.AggressiveOptimization)]";
     private const string AggressiveInlining = "[__MethodImpl(__MethodImplOptions.AggressiveInlining)]";
     // The translator's lookup: inlined into a caller's loop its tags and tables stay in registers (a call keeps them
@@ -1018,41 +1025,16 @@ internal static partial class Emitter
         writer.Indent++;
         writer.WriteLine("if (physicalAddresses.Length < virtualAddresses.Length)");
         writer.WriteLine("\tthrow new global::System.ArgumentException(\"The output span is shorter than the input span.\", nameof(physicalAddresses));");
-        // The translator pays on addresses near each other; on scattered ones its hit-or-miss branches mispredict
-        // and chain one translation to the last, which costs more than a walk from the root. So each block of
-        // addresses goes the way the last block's locality (addresses in the same level-1 table as the one before) says.
+        // One translator for the whole batch: on sorted addresses it starts most lookups at level 1; on scattered
+        // ones its upper-level tables still match (a few GiB share them): in the benchmarks it did not do worse than
+        // walks from the root (docs/performance.md, W3 and W5).
         writer.WriteLine("var translator = new Translator<TMemory>(memory, root);");
         writer.WriteLine("int mapped = 0;");
-        writer.WriteLine("bool near = true;");
-        writer.WriteLine("ulong previous = ulong.MaxValue;");
-        writer.WriteLine("for (int start = 0; start < virtualAddresses.Length; start += 64)");
+        writer.WriteLine("for (int i = 0; i < virtualAddresses.Length; i++)");
         writer.WriteLine("{");
-        writer.Indent++;
-        writer.WriteLine("int end = global::System.Math.Min(start + 64, virtualAddresses.Length);");
-        writer.WriteLine("int sameTable = 0;");
-        foreach (bool remembering in new[] { true, false })
-        {
-            writer.WriteLine(remembering ? "if (near)" : "else");
-            writer.WriteLine("{");
-            writer.Indent++;
-            writer.WriteLine("for (int i = start; i < end; i++)");
-            writer.WriteLine("{");
-            writer.Indent++;
-            writer.WriteLine("ulong va = virtualAddresses[i];");
-            writer.WriteLine(remembering
-                ? "bool found = translator.TryTranslate(va, out ulong physicalAddress);"
-                : "bool found = TryTranslate(memory, root, va, out ulong physicalAddress);");
-            writer.WriteLine($"physicalAddresses[i] = found ? physicalAddress : global::Walkers.PageTables<Layout, {e}>.NotMapped;");
-            writer.WriteLine("mapped += found ? 1 : 0;");
-            writer.WriteLine($"sameTable += (va >> {RegionShift(layout, 1)}) == (previous >> {RegionShift(layout, 1)}) ? 1 : 0;");
-            writer.WriteLine("previous = va;");
-            writer.Indent--;
-            writer.WriteLine("}");
-            writer.Indent--;
-            writer.WriteLine("}");
-        }
-        writer.WriteLine("near = sameTable * 4 >= end - start;");
-        writer.Indent--;
+        writer.WriteLine("\tbool found = translator.TryTranslate(virtualAddresses[i], out ulong physicalAddress);");
+        writer.WriteLine($"\tphysicalAddresses[i] = found ? physicalAddress : global::Walkers.PageTables<Layout, {e}>.NotMapped;");
+        writer.WriteLine("\tmapped += found ? 1 : 0;");
         writer.WriteLine("}");
         writer.WriteLine("return mapped;");
         writer.Indent--;

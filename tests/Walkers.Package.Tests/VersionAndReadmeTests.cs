@@ -34,6 +34,26 @@ public sealed partial class VersionAndReadmeTests
     }
 
     [Fact]
+    public void Generated_code_names_the_generator_with_the_one_version()
+    {
+        // The ready layouts are generated code: their [GeneratedCode] says which generator made them, and its version.
+        string file = Repository.PathOf($"runtime/Walkers.Layouts/bin/{Repository.Configuration}/net10.0/Walkers.Layouts.dll");
+        var context = new System.Runtime.Loader.AssemblyLoadContext("layouts", isCollectible: true);
+        try
+        {
+            var layouts = context.LoadFromAssemblyPath(file);
+            var attribute = layouts.GetType("Walkers.Layouts.X86_64+Layout", throwOnError: true)!
+                .GetCustomAttributesData().Single(a => a.AttributeType.FullName == "System.CodeDom.Compiler.GeneratedCodeAttribute");
+            Assert.Equal("Walkers.Generator", attribute.ConstructorArguments[0].Value);
+            Assert.Equal(Repository.Version, attribute.ConstructorArguments[1].Value);
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+
+    [Fact]
     public void Ptdump_version_prints_the_one_version()
     {
         var run = Ptdump("--version");

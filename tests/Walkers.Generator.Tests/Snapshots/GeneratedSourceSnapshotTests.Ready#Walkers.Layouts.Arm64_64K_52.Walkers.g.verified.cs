@@ -10,105 +10,105 @@ namespace Walkers.Layouts
 	unsafe partial class Arm64_64K_52
 	{
 		/// <summary>This layout as a run-time table, for the reference walker and for display (the lower half; <c>UpperLayout.LevelTable</c> is the upper one).</summary>
-		[__GeneratedCode("Walkers.Generator", "1.0.0.0")]
+		[__GeneratedCode("Walkers.Generator", "0.2.0")]
 		public static __Walkers.LevelTable LevelTable => Layout.LevelTable;
 
 		/// <inheritdoc cref="__Walkers.IPageTableLayout{TEntry}.RootFromRegister"/>
-		[__GeneratedCode("Walkers.Generator", "1.0.0.0")]
+		[__GeneratedCode("Walkers.Generator", "0.2.0")]
 		public static ulong RootFromRegister(ulong register) => Layout.RootFromRegister(register);
 
 		/// <summary>Both roots from the two root registers (AArch64: TTBR0_EL1 and TTBR1_EL1, as read from the CPU).</summary>
-		[__GeneratedCode("Walkers.Generator", "1.0.0.0")]
+		[__GeneratedCode("Walkers.Generator", "0.2.0")]
 		public static __Walkers.PageTableRoots RootsFromRegisters(ulong lowerRegister, ulong upperRegister) =>
 			new(Layout.RootFromRegister(lowerRegister), Layout.RootFromRegister(upperRegister));
 
 		/// <inheritdoc cref="__Walkers.IPageTableLayout{TEntry}.Walk"/>
-		[__GeneratedCode("Walkers.Generator", "1.0.0.0")]
+		[__GeneratedCode("Walkers.Generator", "0.2.0")]
 		public static int Walk<TMemory, TVisitor>(TMemory memory, __Walkers.PageTableRoots roots, ulong from, ulong to, ref TVisitor visitor)
 			where TMemory : struct, __Walkers.IPhysicalMemory
 			where TVisitor : __Walkers.IPageTableVisitor<ulong>, allows ref struct
 			=> __Walkers.SplitPageTables<Layout, UpperLayout, ulong>.Walk(memory, roots, from, to, ref visitor);
 
 		/// <summary>Walk under <paramref name="limit"/>: stops with <see cref="__Walkers.WalkControl.Limited"/> when tables repeat beyond its rule or it is cancelled.</summary>
-		[__GeneratedCode("Walkers.Generator", "1.0.0.0")]
+		[__GeneratedCode("Walkers.Generator", "0.2.0")]
 		public static int Walk<TMemory, TVisitor>(TMemory memory, __Walkers.PageTableRoots roots, ulong from, ulong to, ref TVisitor visitor, __Walkers.WalkLimit limit)
 			where TMemory : struct, __Walkers.IPhysicalMemory
 			where TVisitor : __Walkers.IPageTableVisitor<ulong>, allows ref struct
 			=> __Walkers.SplitPageTables<Layout, UpperLayout, ulong>.Walk(memory, roots, from, to, ref visitor, limit);
 
 		/// <inheritdoc cref="__Walkers.IPageTableLayout{TEntry}.WalkTree"/>
-		[__GeneratedCode("Walkers.Generator", "1.0.0.0")]
+		[__GeneratedCode("Walkers.Generator", "0.2.0")]
 		public static int WalkTree<TMemory, TVisitor>(TMemory memory, __Walkers.PageTableRoots roots, ulong from, ulong to, ref TVisitor visitor)
 			where TMemory : struct, __Walkers.IPhysicalMemory
 			where TVisitor : __Walkers.IPageTableTreeVisitor<ulong>, allows ref struct
 			=> __Walkers.SplitPageTables<Layout, UpperLayout, ulong>.WalkTree(memory, roots, from, to, ref visitor);
 
 		/// <inheritdoc cref="__Walkers.IPageTableLayout{TEntry}.WalkLeafRuns"/>
-		[__GeneratedCode("Walkers.Generator", "1.0.0.0")]
+		[__GeneratedCode("Walkers.Generator", "0.2.0")]
 		public static int WalkLeafRuns<TMemory, TVisitor>(TMemory memory, __Walkers.PageTableRoots roots, ulong from, ulong to, ref TVisitor visitor)
 			where TMemory : struct, __Walkers.IPhysicalMemory
 			where TVisitor : __Walkers.IPageTableLeafRunVisitor<ulong>, allows ref struct
 			=> __Walkers.SplitPageTables<Layout, UpperLayout, ulong>.WalkLeafRuns(memory, roots, from, to, ref visitor);
 
 		/// <inheritdoc cref="__Walkers.IPageTableLayout{TEntry}.GetEntry"/>
-		[__GeneratedCode("Walkers.Generator", "1.0.0.0")]
+		[__GeneratedCode("Walkers.Generator", "0.2.0")]
 		public static ulong* GetEntry<TMemory>(TMemory memory, __Walkers.PageTableRoots roots, ulong va)
 			where TMemory : struct, __Walkers.IPhysicalMemory
 			=> __Walkers.SplitPageTables<Layout, UpperLayout, ulong>.GetEntry(memory, roots, va);
 
 		/// <inheritdoc cref="__Walkers.IPageTableLayout{TEntry}.TryTranslate"/>
-		[__GeneratedCode("Walkers.Generator", "1.0.0.0")]
+		[__GeneratedCode("Walkers.Generator", "0.2.0")]
 		public static bool TryTranslate<TMemory>(TMemory memory, __Walkers.PageTableRoots roots, ulong va, out ulong physicalAddress)
 			where TMemory : struct, __Walkers.IPhysicalMemory
 			=> __Walkers.SplitPageTables<Layout, UpperLayout, ulong>.TryTranslate(memory, roots, va, out physicalAddress);
 
 		/// <inheritdoc cref="__Walkers.PageTables{TLayout, TEntry}.Map{TMemory}"/>
-		[__GeneratedCode("Walkers.Generator", "1.0.0.0")]
+		[__GeneratedCode("Walkers.Generator", "0.2.0")]
 		public static __Walkers.PageTableResult Map<TMemory>(TMemory memory, __Walkers.ITableAllocator allocator, __Walkers.PageTableRoots roots, ulong va, ulong pa, ulong size, ulong flags, __Walkers.MapOptions options = __Walkers.MapOptions.None, __Walkers.WalkLimit? limit = null)
 			where TMemory : struct, __Walkers.IPhysicalMemory
 			=> __Walkers.SplitPageTables<Layout, UpperLayout, ulong>.Map(memory, allocator, roots, va, pa, size, flags, options, limit);
 
 		/// <summary>Map, writing entries through <paramref name="writer"/> (e.g. an update queue).</summary>
-		[__GeneratedCode("Walkers.Generator", "1.0.0.0")]
+		[__GeneratedCode("Walkers.Generator", "0.2.0")]
 		public static __Walkers.PageTableResult Map<TMemory, TWriter>(TMemory memory, __Walkers.ITableAllocator allocator, __Walkers.PageTableRoots roots, ulong va, ulong pa, ulong size, ulong flags, __Walkers.MapOptions options, TWriter writer, __Walkers.WalkLimit? limit = null)
 			where TMemory : struct, __Walkers.IPhysicalMemory
 			where TWriter : struct, __Walkers.IEntryWriter<ulong>
 			=> __Walkers.SplitPageTables<Layout, UpperLayout, ulong>.Map(memory, allocator, roots, va, pa, size, flags, options, writer, limit);
 
 		/// <inheritdoc cref="__Walkers.PageTables{TLayout, TEntry}.Unmap{TMemory}"/>
-		[__GeneratedCode("Walkers.Generator", "1.0.0.0")]
+		[__GeneratedCode("Walkers.Generator", "0.2.0")]
 		public static __Walkers.PageTableResult Unmap<TMemory>(TMemory memory, __Walkers.ITableAllocator allocator, __Walkers.PageTableRoots roots, ulong va, ulong size, __Walkers.UnmapOptions options = __Walkers.UnmapOptions.None, __Walkers.WalkLimit? limit = null)
 			where TMemory : struct, __Walkers.IPhysicalMemory
 			=> __Walkers.SplitPageTables<Layout, UpperLayout, ulong>.Unmap(memory, allocator, roots, va, size, options, limit);
 
 		/// <summary>Unmap, writing entries through <paramref name="writer"/> (e.g. an update queue).</summary>
-		[__GeneratedCode("Walkers.Generator", "1.0.0.0")]
+		[__GeneratedCode("Walkers.Generator", "0.2.0")]
 		public static __Walkers.PageTableResult Unmap<TMemory, TWriter>(TMemory memory, __Walkers.ITableAllocator allocator, __Walkers.PageTableRoots roots, ulong va, ulong size, __Walkers.UnmapOptions options, TWriter writer, __Walkers.WalkLimit? limit = null)
 			where TMemory : struct, __Walkers.IPhysicalMemory
 			where TWriter : struct, __Walkers.IEntryWriter<ulong>
 			=> __Walkers.SplitPageTables<Layout, UpperLayout, ulong>.Unmap(memory, allocator, roots, va, size, options, writer, limit);
 
 		/// <inheritdoc cref="__Walkers.PageTables{TLayout, TEntry}.Protect{TMemory}"/>
-		[__GeneratedCode("Walkers.Generator", "1.0.0.0")]
+		[__GeneratedCode("Walkers.Generator", "0.2.0")]
 		public static __Walkers.PageTableResult Protect<TMemory>(TMemory memory, __Walkers.ITableAllocator allocator, __Walkers.PageTableRoots roots, ulong va, ulong size, ulong clear, ulong set, __Walkers.WalkLimit? limit = null)
 			where TMemory : struct, __Walkers.IPhysicalMemory
 			=> __Walkers.SplitPageTables<Layout, UpperLayout, ulong>.Protect(memory, allocator, roots, va, size, clear, set, limit);
 
 		/// <summary>Protect, writing entries through <paramref name="writer"/> (e.g. an update queue).</summary>
-		[__GeneratedCode("Walkers.Generator", "1.0.0.0")]
+		[__GeneratedCode("Walkers.Generator", "0.2.0")]
 		public static __Walkers.PageTableResult Protect<TMemory, TWriter>(TMemory memory, __Walkers.ITableAllocator allocator, __Walkers.PageTableRoots roots, ulong va, ulong size, ulong clear, ulong set, TWriter writer, __Walkers.WalkLimit? limit = null)
 			where TMemory : struct, __Walkers.IPhysicalMemory
 			where TWriter : struct, __Walkers.IEntryWriter<ulong>
 			=> __Walkers.SplitPageTables<Layout, UpperLayout, ulong>.Protect(memory, allocator, roots, va, size, clear, set, writer, limit);
 
 		/// <inheritdoc cref="__Walkers.PageTables{TLayout, TEntry}.Mappings{TMemory}(TMemory, ulong, ulong, ulong, __Walkers.MappingOptions)"/>
-		[__GeneratedCode("Walkers.Generator", "1.0.0.0")]
+		[__GeneratedCode("Walkers.Generator", "0.2.0")]
 		public static global::System.Collections.Generic.List<__Walkers.Mapping> Mappings<TMemory>(TMemory memory, __Walkers.PageTableRoots roots, ulong from, ulong to, __Walkers.MappingOptions options = default)
 			where TMemory : struct, __Walkers.IPhysicalMemory
 			=> __Walkers.SplitPageTables<Layout, UpperLayout, ulong>.Mappings(memory, roots, from, to, options);
 
 		/// <inheritdoc cref="__Walkers.PageTables{TLayout, TEntry}.TranslateMany{TMemory}"/>
-		[__GeneratedCode("Walkers.Generator", "1.0.0.0")]
+		[__GeneratedCode("Walkers.Generator", "0.2.0")]
 		public static int TranslateMany<TMemory>(TMemory memory, __Walkers.PageTableRoots roots, global::System.ReadOnlySpan<ulong> virtualAddresses, global::System.Span<ulong> physicalAddresses)
 			where TMemory : struct, __Walkers.IPhysicalMemory
 			=> __Walkers.SplitPageTables<Layout, UpperLayout, ulong>.TranslateMany(memory, roots, virtualAddresses, physicalAddresses);
@@ -117,7 +117,7 @@ namespace Walkers.Layouts
 		/// The Arm64_64K_52 layout as a type: 3 levels, 52-bit virtual addresses in the lower half (its upper half is UpperLayout),
 		/// 64-bit entries. Constants, entry predicates and the walkers, unrolled per level.
 		/// </summary>
-		[__GeneratedCode("Walkers.Generator", "1.0.0.0")]
+		[__GeneratedCode("Walkers.Generator", "0.2.0")]
 		public readonly struct Layout : __Walkers.IPageTableLayout<ulong>
 		{
 			/// <inheritdoc/>
@@ -616,37 +616,11 @@ namespace Walkers.Layouts
 					throw new global::System.ArgumentException("The output span is shorter than the input span.", nameof(physicalAddresses));
 				var translator = new Translator<TMemory>(memory, root);
 				int mapped = 0;
-				bool near = true;
-				ulong previous = ulong.MaxValue;
-				for (int start = 0; start < virtualAddresses.Length; start += 64)
+				for (int i = 0; i < virtualAddresses.Length; i++)
 				{
-					int end = global::System.Math.Min(start + 64, virtualAddresses.Length);
-					int sameTable = 0;
-					if (near)
-					{
-						for (int i = start; i < end; i++)
-						{
-							ulong va = virtualAddresses[i];
-							bool found = translator.TryTranslate(va, out ulong physicalAddress);
-							physicalAddresses[i] = found ? physicalAddress : __Walkers.PageTables<Layout, ulong>.NotMapped;
-							mapped += found ? 1 : 0;
-							sameTable += (va >> 29) == (previous >> 29) ? 1 : 0;
-							previous = va;
-						}
-					}
-					else
-					{
-						for (int i = start; i < end; i++)
-						{
-							ulong va = virtualAddresses[i];
-							bool found = TryTranslate(memory, root, va, out ulong physicalAddress);
-							physicalAddresses[i] = found ? physicalAddress : __Walkers.PageTables<Layout, ulong>.NotMapped;
-							mapped += found ? 1 : 0;
-							sameTable += (va >> 29) == (previous >> 29) ? 1 : 0;
-							previous = va;
-						}
-					}
-					near = sameTable * 4 >= end - start;
+					bool found = translator.TryTranslate(virtualAddresses[i], out ulong physicalAddress);
+					physicalAddresses[i] = found ? physicalAddress : __Walkers.PageTables<Layout, ulong>.NotMapped;
+					mapped += found ? 1 : 0;
 				}
 				return mapped;
 			}
@@ -656,7 +630,7 @@ namespace Walkers.Layouts
 		/// The upper half of Arm64_64K_52: the top 2^52 bytes, translated through a root of its own.
 		/// The entry format and the unrolled walkers are <see cref="Layout"/>'s.
 		/// </summary>
-		[__GeneratedCode("Walkers.Generator", "1.0.0.0")]
+		[__GeneratedCode("Walkers.Generator", "0.2.0")]
 		public readonly struct UpperLayout : __Walkers.IPageTableLayout<ulong>
 		{
 			/// <inheritdoc/>
@@ -842,37 +816,11 @@ namespace Walkers.Layouts
 					throw new global::System.ArgumentException("The output span is shorter than the input span.", nameof(physicalAddresses));
 				var translator = new Translator<TMemory>(memory, root);
 				int mapped = 0;
-				bool near = true;
-				ulong previous = ulong.MaxValue;
-				for (int start = 0; start < virtualAddresses.Length; start += 64)
+				for (int i = 0; i < virtualAddresses.Length; i++)
 				{
-					int end = global::System.Math.Min(start + 64, virtualAddresses.Length);
-					int sameTable = 0;
-					if (near)
-					{
-						for (int i = start; i < end; i++)
-						{
-							ulong va = virtualAddresses[i];
-							bool found = translator.TryTranslate(va, out ulong physicalAddress);
-							physicalAddresses[i] = found ? physicalAddress : __Walkers.PageTables<Layout, ulong>.NotMapped;
-							mapped += found ? 1 : 0;
-							sameTable += (va >> 29) == (previous >> 29) ? 1 : 0;
-							previous = va;
-						}
-					}
-					else
-					{
-						for (int i = start; i < end; i++)
-						{
-							ulong va = virtualAddresses[i];
-							bool found = TryTranslate(memory, root, va, out ulong physicalAddress);
-							physicalAddresses[i] = found ? physicalAddress : __Walkers.PageTables<Layout, ulong>.NotMapped;
-							mapped += found ? 1 : 0;
-							sameTable += (va >> 29) == (previous >> 29) ? 1 : 0;
-							previous = va;
-						}
-					}
-					near = sameTable * 4 >= end - start;
+					bool found = translator.TryTranslate(virtualAddresses[i], out ulong physicalAddress);
+					physicalAddresses[i] = found ? physicalAddress : __Walkers.PageTables<Layout, ulong>.NotMapped;
+					mapped += found ? 1 : 0;
 				}
 				return mapped;
 			}
