@@ -496,20 +496,17 @@ internal static partial class Emitter
         writer.Indent--;
         writer.WriteLine("}");
         writer.WriteLineNoTabs("");
-        writer.WriteLine(InheritDoc);
-        writer.WriteLine(AggressiveOptimization);
-        writer.WriteLine($"public static int WalkTree<TMemory, TVisitor>(TMemory memory, ulong root, ulong from, ulong to, ref TVisitor visitor)");
-        writer.WriteLine($"\t{MemoryConstraint}");
-        writer.WriteLine($"\twhere TVisitor : global::Walkers.IPageTableTreeVisitor<{e}>, allows ref struct");
-        writer.WriteLine($"\t=> WalkFrom<TMemory, TVisitor, {owner}EachLeaf<TVisitor>>(memory, root, from, to, ref visitor);");
-        writer.WriteLineNoTabs("");
-        writer.WriteLine(InheritDoc);
-        writer.WriteLine(AggressiveOptimization);
-        writer.WriteLine($"public static int WalkLeafRuns<TMemory, TVisitor>(TMemory memory, ulong root, ulong from, ulong to, ref TVisitor visitor)");
-        writer.WriteLine($"\t{MemoryConstraint}");
-        writer.WriteLine($"\twhere TVisitor : global::Walkers.IPageTableLeafRunVisitor<{e}>, allows ref struct");
-        writer.WriteLine($"\t=> WalkFrom<TMemory, TVisitor, {owner}LeafRuns<TVisitor>>(memory, root, from, to, ref visitor);");
-        writer.WriteLineNoTabs("");
+        // The two walks differ only in how level 1 hands out its entries: one by one, or in runs.
+        foreach (var (name, visitorInterface, leaves) in new[] { ("WalkTree", "IPageTableTreeVisitor", "EachLeaf"), ("WalkLeafRuns", "IPageTableLeafRunVisitor", "LeafRuns") })
+        {
+            writer.WriteLine(InheritDoc);
+            writer.WriteLine(AggressiveOptimization);
+            writer.WriteLine($"public static int {name}<TMemory, TVisitor>(TMemory memory, ulong root, ulong from, ulong to, ref TVisitor visitor)");
+            writer.WriteLine($"\t{MemoryConstraint}");
+            writer.WriteLine($"\twhere TVisitor : global::Walkers.{visitorInterface}<{e}>, allows ref struct");
+            writer.WriteLine($"\t=> WalkFrom<TMemory, TVisitor, {owner}{leaves}<TVisitor>>(memory, root, from, to, ref visitor);");
+            writer.WriteLineNoTabs("");
+        }
         writer.WriteLine(AggressiveOptimization);
         writer.WriteLine($"private static int WalkFrom<TMemory, TVisitor, TLeaves>(TMemory memory, ulong root, ulong from, ulong to, ref TVisitor visitor)");
         writer.WriteLine($"\t{MemoryConstraint}");
