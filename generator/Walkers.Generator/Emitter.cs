@@ -54,18 +54,7 @@ internal static partial class Emitter
         foreach (var alias in Aliases)
             writer.WriteLine(alias);
         writer.WriteLineNoTabs("");
-        if (layout.Namespace is not null)
-        {
-            writer.WriteLine($"namespace {layout.Namespace}");
-            writer.WriteLine("{");
-            writer.Indent++;
-        }
-        foreach (var containing in layout.ContainingTypes)
-        {
-            writer.WriteLine($"partial {containing.Keyword} {containing.Name}");
-            writer.WriteLine("{");
-            writer.Indent++;
-        }
+        OpenScopes(writer, layout.Namespace, layout.ContainingTypes);
 
         writer.WriteLine($"unsafe partial {layout.Type.Keyword} {layout.Type.Name}");
         writer.WriteLine("{");
@@ -81,16 +70,7 @@ internal static partial class Emitter
         writer.Indent--;
         writer.WriteLine("}");
 
-        foreach (var _ in layout.ContainingTypes)
-        {
-            writer.Indent--;
-            writer.WriteLine("}");
-        }
-        if (layout.Namespace is not null)
-        {
-            writer.Indent--;
-            writer.WriteLine("}");
-        }
+        CloseScopes(writer, layout.Namespace, layout.ContainingTypes);
         writer.Flush();
         // The emitters name the runtime in full (readable here); the file uses the alias.
         return (HintName(layout), text.ToString().Replace("global::Walkers.", RuntimeAlias + "."));
@@ -100,14 +80,42 @@ internal static partial class Emitter
     /// The generated file's name: the namespace, then the containing types joined by '+' as in reflection names, so that
     /// a type T nested in class N.X and a type T in namespace N.X get different files (a repeated hint name makes the generator throw).
     /// </summary>
-    internal static string HintName(LayoutSpec layout)
+    internal static string HintName(LayoutSpec layout) => HintName(layout.Namespace, layout.ContainingTypes, layout.Type.Name);
+
+    internal static string HintName(string? ns, EquatableArray<TypeDeclarationSpec> containingTypes, string typeName)
     {
         var name = new System.Text.StringBuilder();
-        if (layout.Namespace is not null)
-            name.Append(layout.Namespace).Append('.');
-        foreach (var containing in layout.ContainingTypes)
+        if (ns is not null)
+            name.Append(ns).Append('.');
+        foreach (var containing in containingTypes)
             name.Append(containing.Name).Append('+');
-        return name.Append(layout.Type.Name).Append(".Walkers.g.cs").ToString();
+        return name.Append(typeName).Append(".Walkers.g.cs").ToString();
+    }
+
+    /// <summary>The namespace and the containing types' partial declarations around the generated type (the stub's too).</summary>
+    internal static void OpenScopes(IndentedTextWriter writer, string? ns, EquatableArray<TypeDeclarationSpec> containingTypes)
+    {
+        if (ns is not null)
+        {
+            writer.WriteLine($"namespace {ns}");
+            writer.WriteLine("{");
+            writer.Indent++;
+        }
+        foreach (var containing in containingTypes)
+        {
+            writer.WriteLine($"partial {containing.Keyword} {containing.Name}");
+            writer.WriteLine("{");
+            writer.Indent++;
+        }
+    }
+
+    internal static void CloseScopes(IndentedTextWriter writer, string? ns, EquatableArray<TypeDeclarationSpec> containingTypes)
+    {
+        for (int i = 0; i < containingTypes.Length + (ns is not null ? 1 : 0); i++)
+        {
+            writer.Indent--;
+            writer.WriteLine("}");
+        }
     }
 
     private static void EmitLayout(IndentedTextWriter writer, LayoutSpec layout)

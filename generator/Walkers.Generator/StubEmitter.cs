@@ -123,18 +123,7 @@ internal static class StubEmitter
         if (stub.NullableAnnotations)
             writer.WriteLine("#nullable enable");
         writer.WriteLineNoTabs("");
-        if (stub.Namespace is not null)
-        {
-            writer.WriteLine($"namespace {stub.Namespace}");
-            writer.WriteLine("{");
-            writer.Indent++;
-        }
-        foreach (var containing in stub.ContainingTypes)
-        {
-            writer.WriteLine($"partial {containing.Keyword} {containing.Name}");
-            writer.WriteLine("{");
-            writer.Indent++;
-        }
+        Emitter.OpenScopes(writer, stub.Namespace, stub.ContainingTypes);
 
         string message = Literal($"No walker was generated for '{stub.Type.Name}': its layout has errors, or the project cannot compile walkers. See the WALK diagnostics on its [PageTable] attribute.");
         writer.WriteLine($"{(stub.AllowUnsafe ? "unsafe " : "")}partial {stub.Type.Keyword} {stub.Type.Name}");
@@ -146,30 +135,13 @@ internal static class StubEmitter
         writer.Indent--;
         writer.WriteLine("}");
 
-        foreach (var _ in stub.ContainingTypes)
-        {
-            writer.Indent--;
-            writer.WriteLine("}");
-        }
-        if (stub.Namespace is not null)
-        {
-            writer.Indent--;
-            writer.WriteLine("}");
-        }
+        Emitter.CloseScopes(writer, stub.Namespace, stub.ContainingTypes);
         writer.Flush();
         return (HintName(stub), text.ToString());
     }
 
     /// <summary>The walker's file name (Emitter.HintName), so a stub and a walker replace each other as the layout is edited.</summary>
-    internal static string HintName(StubSpec stub)
-    {
-        var name = new System.Text.StringBuilder();
-        if (stub.Namespace is not null)
-            name.Append(stub.Namespace).Append('.');
-        foreach (var containing in stub.ContainingTypes)
-            name.Append(containing.Name).Append('+');
-        return name.Append(stub.Type.Name).Append(".Walkers.g.cs").ToString();
-    }
+    internal static string HintName(StubSpec stub) => Emitter.HintName(stub.Namespace, stub.ContainingTypes, stub.Type.Name);
 
     private static void EmitType(IndentedTextWriter writer, StubSpec stub, StubType type, string message)
     {
