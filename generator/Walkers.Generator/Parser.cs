@@ -291,12 +291,17 @@ internal static class Parser
         var numbers = seen.OrderBy(n => n).ToList();
         if (numbers.Count > 0)
         {
-            var missing = Enumerable.Range(1, numbers[numbers.Count - 1]).Where(n => !seen.Contains(n)).ToList();
+            // A level number can be anything up to int.MaxValue: name the missing ones up to a few past the levels a
+            // layout can have, and say there are more.
+            int highest = numbers[numbers.Count - 1];
+            int named = System.Math.Min(highest, numbers.Count + MaxLevels);
+            var missing = Enumerable.Range(1, named).Where(n => !seen.Contains(n)).ToList();
             if (missing.Count > 0)
             {
                 // At the level just above the first gap: renumbering it (or adding the missing one below it) fixes it.
                 var above = levels.First(l => l.Level == numbers.First(n => n > missing[0]));
-                string what = missing.Count == 1 ? $"Level {missing[0]} is missing" : $"Levels {ListText(missing)} are missing";
+                string what = highest > named ? $"Levels {ListText(missing)} and others below {highest} are missing"
+                    : missing.Count == 1 ? $"Level {missing[0]} is missing" : $"Levels {ListText(missing)} are missing";
                 diagnostics.Add(Error(DiagnosticDescriptors.LevelNumbering, above.Values.PositionalLocation(0),
                     $"{what}: the layout describes {(numbers.Count == 1 ? "level" : "levels")} {ListText(numbers)}, and levels are numbered 1 (the pages) to N (the root table) without gaps"));
             }

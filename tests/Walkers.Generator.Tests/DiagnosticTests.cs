@@ -270,6 +270,12 @@ public class DiagnosticTests
             "WALK0002", "Levels 3 and 4 are missing: the layout describes levels 1, 2, 5 and 6, and levels are numbered 1 (the pages) to N (the root table) without gaps");
 
     [Fact]
+    public void WALK0002_a_huge_level_number_names_a_few_missing_levels_and_does_not_list_them_all() =>
+        // Found by the never-throws property: [PageLevel(int.MaxValue)] made the parser list two billion missing levels (out of memory).
+        AssertDiagnostic(Replace(Layouts.X86_64, "[PageLevel(4,", "[PageLevel([|int.MaxValue|],"),
+            "WALK0002", "Levels 4, 5, 6, 7, 8 and 9 and others below 2147483647 are missing: the layout describes levels 1, 2, 3 and 2147483647, and levels are numbered 1 (the pages) to N (the root table) without gaps");
+
+    [Fact]
     public void WALK0002_level_0_is_not_a_level_number() =>
         AssertDiagnostic(Replace(Replace(Replace(Layouts.X86Legacy, "[PageLevel(2,", "[PageLevel(1,"), "[PageLevel(1, Shift = 12", "[PageLevel([|0|], Shift = 12"), "Shift = 22", "Shift = 22"),
             "WALK0002", "Level 0 is not a level number: levels are numbered 1 (the pages) to N (the root table)");
