@@ -83,12 +83,15 @@ public sealed class ProcessTests : IDisposable
     [Fact]
     public void CtrlCStopsAWalkAndExits130()
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        // Through env --default-signal=INT: a test run started in the background of a non-interactive shell
+        // inherits SIGINT ignored, and an ignored SIGINT would never reach ptdump (a user's terminal delivers it).
+        var start = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "ptdump.dll"), _loop, "--cr3", "0", "--mode", "4level", "--no-limit", "--format", "json" })
+        foreach (var argument in new[] { "--default-signal=INT", Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet",
+                     Path.Combine(AppContext.BaseDirectory, "ptdump.dll"), _loop, "--cr3", "0", "--mode", "4level", "--no-limit", "--format", "json" })
             start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
